@@ -1,0 +1,384 @@
+package policy
+
+import (
+	"encoding/base64"
+	"errors"
+	"math"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Compiled is a policy ready for evaluation. It is immutable after Compile
+// and safe for concurrent use.
+type Compiled struct {
+	ID     string
+	Kind   Kind
+	Policy *Policy
+
+	stmts []cstmt
+	// exact maps the hash of a lower-cased "service:action" to the
+	// statements naming exactly that action.
+	exact map[uint64][]int32
+	// wild maps the hash of a lower-cased service prefix to the statements
+	// with a wildcard action in that service.
+	wild map[uint64][]int32
+	// global holds the statements that may match any service: NotAction,
+	// "*", and actions whose vendor is "*".
+	global []int32
+}
+
+type cstmt struct {
+	sid    string
+	index  int
+	effect Effect
+
+	notAction bool
+	exactActs []string // lower-cased exact "service:action"
+	wildActs  []string // lower-cased patterns with * or ?
+	anyAction bool     // "*" among the actions
+
+	hasResource bool
+	notResource bool
+	resources   []resPat
+
+	principal    *cprincipal
+	notPrincipal bool
+
+	conds []ccond
+	never bool // an unknown condition operator: the block is never true
+}
+
+// resPat is one compiled Resource entry.
+type resPat struct {
+	any   bool // "*"
+	segs  [6]segPat
+	whole segPat // the entry as one pattern, for request resources that are not ARNs
+}
+
+// segPat is a glob (or, with variables, a template) for one ARN segment.
+type segPat struct {
+	text  string
+	wild  bool
+	parts []part // non-nil when the text has policy variables
+}
+
+type pkind uint8
+
+const (
+	pkWildcard  pkind = iota // "*"
+	pkAccount                // 123456789012 or arn:…:iam::A:root
+	pkUser                   // arn:…:iam::A:user/…
+	pkRole                   // arn:…:iam::A:role/…
+	pkSession                // arn:…:sts::A:assumed-role/R/S
+	pkFederated              // arn:…:sts::A:federated-user/N
+	pkUniqueID               // AIDA…, AROA…
+	pkService                // "Service"
+	pkProvider               // "Federated"
+	pkCanonical              // "CanonicalUser"
+	pkOther                  // never matches
+)
+
+type cpEntry struct {
+	kind    pkind
+	value   string
+	account string
+}
+
+type cprincipal struct {
+	wildcard bool
+	entries  []cpEntry
+}
+
+// ccond is one operator/key pair.
+type ccond struct {
+	op     operator
+	opName string
+	key    string // lower-cased
+	vals   []cval
+}
+
+type cval struct {
+	raw   string
+	parts []part // non-nil when raw has policy variables (and they are enabled)
+
+	num   float64
+	numOK bool
+	date  time.Time
+	dOK   bool
+	pfx   netip.Prefix
+	ipOK  bool
+	bin   string
+	binOK bool
+	arn   [6]string // ArnLike without variables
+	arnOK bool
+	null  int8 // Null: 1 "true", 0 "false", -1 neither
+}
+
+// Compile prepares p for evaluation. id is reported in Match.Policy; kind
+// is the role the policy plays (a managed policy document can serve as an
+// identity policy and as a permissions boundary).
+func Compile(id string, kind Kind, p *Policy) (*Compiled, error) {
+	if p == nil {
+		return nil, errors.New("policy: Compile of a nil policy")
+	}
+	c := &Compiled{
+		ID: id, Kind: kind, Policy: p,
+		stmts: make([]cstmt, len(p.Statements)),
+		exact: map[uint64][]int32{},
+		wild:  map[uint64][]int32{},
+	}
+	vars := p.VariablesEnabled()
+	for i := range p.Statements {
+		s := &p.Statements[i]
+		cs := &c.stmts[i]
+		cs.sid, cs.index, cs.effect = s.Sid, i, s.Effect
+		cs.notAction = s.NotAction
+		global := s.NotAction
+		for _, a := range s.Actions {
+			la := strings.ToLower(a.Value)
+			if la == "*" {
+				cs.anyAction = true
+				global = true
+				continue
+			}
+			vendor, _, _ := strings.Cut(la, ":")
+			if hasWildcard(vendor) {
+				global = true
+			}
+			if hasWildcard(la) {
+				cs.wildActs = append(cs.wildActs, la)
+			} else {
+				cs.exactActs = append(cs.exactActs, la)
+			}
+		}
+		idx := int32(i)
+		if global {
+			c.global = append(c.global, idx)
+		} else {
+			for _, a := range cs.exactActs {
+				h := hashLower(a)
+				if l := c.exact[h]; len(l) == 0 || l[len(l)-1] != idx {
+					c.exact[h] = append(l, idx)
+				}
+			}
+			for _, a := range cs.wildActs {
+				vendor, _, _ := strings.Cut(a, ":")
+				h := hashLower(vendor)
+				if l := c.wild[h]; len(l) == 0 || l[len(l)-1] != idx {
+					c.wild[h] = append(l, idx)
+				}
+			}
+		}
+
+		cs.hasResource, cs.notResource = s.HasResource, s.NotResource
+		for _, r := range s.Resources {
+			cs.resources = append(cs.resources, compileResource(r.Value, vars))
+		}
+
+		if s.Principal != nil {
+			cs.principal = compilePrincipal(s.Principal)
+			cs.notPrincipal = s.NotPrincipal
+		}
+
+		for _, cd := range s.Conditions {
+			o, ok := parseOperator(cd.Operator)
+			if !ok {
+				// Validation admits an unknown operator only with an
+				// empty key map; nothing can satisfy it (conditions.md §1).
+				cs.never = true
+				continue
+			}
+			if cd.Key == "" {
+				continue // known operator, no keys: nothing to test
+			}
+			cc := ccond{op: o, opName: cd.Operator, key: strings.ToLower(cd.Key)}
+			for _, v := range cd.Values {
+				cc.vals = append(cc.vals, compileValue(o.base, v.Value, vars))
+			}
+			cs.conds = append(cs.conds, cc)
+		}
+	}
+	return c, nil
+}
+
+func compileValue(op baseOp, raw string, vars bool) cval {
+	v := cval{raw: raw, null: -1}
+	if vars && op.takesVariables() {
+		if ps := parseTemplate(raw); hasVariables(ps) {
+			v.parts = ps
+		}
+	}
+	switch {
+	case op.isNumeric():
+		if f, err := strconv.ParseFloat(raw, 64); err == nil && !math.IsNaN(f) {
+			v.num, v.numOK = f, true
+		}
+	case op.isDate():
+		v.date, v.dOK = parseDate(raw)
+	case op == opIPAddress || op == opNotIPAddress:
+		if strings.Contains(raw, "/") {
+			if p, err := netip.ParsePrefix(raw); err == nil {
+				v.pfx, v.ipOK = p.Masked(), true
+			}
+		} else if a, err := netip.ParseAddr(raw); err == nil {
+			a = a.Unmap()
+			v.pfx, v.ipOK = netip.PrefixFrom(a, a.BitLen()), true
+		}
+	case op == opBinaryEquals:
+		if b, err := base64.StdEncoding.DecodeString(raw); err == nil {
+			v.bin, v.binOK = string(b), true
+		}
+	case op.isArn():
+		if v.parts == nil {
+			v.arn, v.arnOK = splitARN(raw)
+		}
+	case op == opNull:
+		switch strings.ToLower(raw) {
+		case "true":
+			v.null = 1
+		case "false":
+			v.null = 0
+		}
+	}
+	return v
+}
+
+// splitARN splits on the first five colons; ok is false for fewer than six
+// parts.
+func splitARN(s string) (out [6]string, ok bool) {
+	for i := 0; i < 5; i++ {
+		j := strings.IndexByte(s, ':')
+		if j < 0 {
+			return out, false
+		}
+		out[i], s = s[:j], s[j+1:]
+	}
+	out[5] = s
+	return out, true
+}
+
+// splitTemplateARN splits a Resource entry into six segments on the first
+// five colons that are not inside ${…}; missing trailing segments are "*"
+// (a short ARN in a policy matches like one ending in wildcards).
+func splitTemplateARN(s string) [6]string {
+	var out [6]string
+	n := 0
+	depth := false
+	start := 0
+	for i := 0; i < len(s) && n < 5; i++ {
+		switch {
+		case !depth && s[i] == '$' && i+1 < len(s) && s[i+1] == '{' && strings.IndexByte(s[i:], '}') > 0:
+			depth = true
+		case depth && s[i] == '}':
+			depth = false
+		case !depth && s[i] == ':':
+			out[n] = s[start:i]
+			n++
+			start = i + 1
+		}
+	}
+	out[n] = s[start:]
+	for k := n + 1; k < 6; k++ {
+		out[k] = "*"
+	}
+	return out
+}
+
+func compileSeg(text string, vars bool) segPat {
+	sp := segPat{text: text, wild: hasWildcard(text)}
+	if vars {
+		if ps := parseTemplate(text); hasVariables(ps) {
+			sp.parts = ps
+		}
+	}
+	return sp
+}
+
+func compileResource(r string, vars bool) resPat {
+	if r == "*" {
+		return resPat{any: true}
+	}
+	rp := resPat{whole: compileSeg(r, vars)}
+	for i, s := range splitTemplateARN(r) {
+		rp.segs[i] = compileSeg(s, vars)
+	}
+	return rp
+}
+
+func compilePrincipal(ps *PrincipalSpec) *cprincipal {
+	cp := &cprincipal{wildcard: ps.Wildcard}
+	for _, e := range ps.Entries {
+		ce := cpEntry{kind: pkOther, value: e.Value}
+		switch e.Type {
+		case "AWS":
+			switch {
+			case e.Value == "*":
+				ce.kind = pkWildcard
+			case isAccountID(e.Value):
+				ce.kind, ce.account = pkAccount, e.Value
+			case isUniqueID(e.Value):
+				ce.kind = pkUniqueID
+			default:
+				if parts, ok := splitARN(e.Value); ok && parts[0] == "arn" {
+					ce.account = parts[4]
+					res := parts[5]
+					switch {
+					case parts[2] == "iam" && res == "root":
+						ce.kind = pkAccount
+					case parts[2] == "iam" && strings.HasPrefix(res, "user/"):
+						ce.kind = pkUser
+					case parts[2] == "iam" && strings.HasPrefix(res, "role/"):
+						ce.kind = pkRole
+					case parts[2] == "sts" && strings.HasPrefix(res, "assumed-role/"):
+						ce.kind = pkSession
+					case parts[2] == "sts" && strings.HasPrefix(res, "federated-user/"):
+						ce.kind = pkFederated
+					}
+				}
+			}
+		case "Service":
+			ce.kind = pkService
+		case "Federated":
+			ce.kind = pkProvider
+		case "CanonicalUser":
+			ce.kind = pkCanonical
+		}
+		if ce.kind == pkWildcard {
+			cp.wildcard = true
+		}
+		cp.entries = append(cp.entries, ce)
+	}
+	return cp
+}
+
+// FNV-1a over ASCII-lower-cased bytes: the statement index key. Request
+// actions are hashed the same way without allocating.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func hashLower(s string) uint64 {
+	h := uint64(fnvOffset)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(lower(s[i]))
+		h *= fnvPrime
+	}
+	return h
+}
+
+// hashAction returns the hashes of the whole action and of its service
+// prefix (the part before the first colon) in one pass.
+func hashAction(a string) (full, service uint64, hasColon bool) {
+	h := uint64(fnvOffset)
+	for i := 0; i < len(a); i++ {
+		if a[i] == ':' && !hasColon {
+			service, hasColon = h, true
+		}
+		h ^= uint64(lower(a[i]))
+		h *= fnvPrime
+	}
+	return h, service, hasColon
+}
