@@ -3,12 +3,13 @@ package query
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/xml"
 	"fmt"
 	"reflect"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // TimeFormat is how IAM prints timestamps: ISO 8601 in UTC, seconds, "Z".
@@ -196,8 +197,29 @@ func PercentEncode(s string) string {
 	return string(b)
 }
 
+// escape makes s safe as XML character data the way AWS writes it: only
+// &, < and > are escaped (quotes stay literal); CR becomes &#xD; so that XML
+// line-end normalisation cannot turn it into LF; characters XML 1.0 cannot
+// carry become U+FFFD.
 func escape(s string) string {
-	var b bytes.Buffer
-	_ = xml.EscapeText(&b, []byte(s)) // writes to a buffer: cannot fail
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r == '\r':
+			b.WriteString("&#xD;")
+		case r == '\t' || r == '\n':
+			b.WriteRune(r)
+		case r < 0x20 || r == 0xFFFE || r == 0xFFFF || (r >= 0xD800 && r <= 0xDFFF):
+			b.WriteRune(utf8.RuneError)
+		default:
+			b.WriteRune(r)
+		}
+	}
 	return b.String()
 }

@@ -129,7 +129,7 @@ func TestEncodeSpecialCases(t *testing.T) {
 	}{
 		{"empty-required-list", "ListUsers", "ListUsersResult", &iamshape.ListUsersOutput{}},
 		{"optional-members-omitted", "GetUser", "GetUserResult", &iamshape.GetUserOutput{User: iamshape.User{
-			Path: "/", UserName: "a<b>&\"c'", UserId: "AIDAEXAMPLEEXAMPLE123", Arn: "arn:aws:iam::123456789012:user/a", CreateDate: sampleTime.Add(999 * time.Millisecond),
+			Path: "/", UserName: "a<b>&\"c'\r\n\x01", UserId: "AIDAEXAMPLEEXAMPLE123", Arn: "arn:aws:iam::123456789012:user/a", CreateDate: sampleTime.Add(999 * time.Millisecond),
 		}}},
 		{"policy-byte-exact", "GetRolePolicy", "GetRolePolicyResult", &iamshape.GetRolePolicyOutput{
 			RoleName: "r", PolicyName: "p", PolicyDocument: "{\n\t\"Version\": \"2012-10-17\", \"Statement\": [] }\u00e9~*'()!+",
@@ -156,8 +156,8 @@ func TestEncodeError(t *testing.T) {
 func TestPercentEncode(t *testing.T) {
 	tests := map[string]string{
 		`{"Version":"2012-10-17","Statement":[]}`: "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D",
-		"a b+c~d_e.f-g":                           "a%20b%2Bc~d_e.f-g",
-		"é\n":                                     "%C3%A9%0A",
+		"a b+c~d_e.f-g": "a%20b%2Bc~d_e.f-g",
+		"é\n":           "%C3%A9%0A",
 	}
 	for in, want := range tests {
 		if got := query.PercentEncode(in); got != want {
