@@ -1,0 +1,99 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/iamd/iamd/internal/store"
+)
+
+const accessKeyColumns = `access_key_id, account_id, user_id, status, secret_sealed, created_at,
+last_used_at, last_used_service, last_used_region`
+
+func scanAccessKey(sc interface{ Scan(...any) error }) (store.AccessKey, error) {
+	var k store.AccessKey
+	var user, lastAt, lastSvc, lastRegion sql.NullString
+	var created string
+	if err := sc.Scan(&k.ID, &k.AccountID, &user, &k.Status, &k.SecretSealed, &created, &lastAt, &lastSvc, &lastRegion); err != nil {
+		return store.AccessKey{}, err
+	}
+	var err error
+	if k.CreatedAt, err = parseTime(created); err != nil {
+		return store.AccessKey{}, err
+	}
+	if k.LastUsedAt, err = parseNullTime(lastAt); err != nil {
+		return store.AccessKey{}, err
+	}
+	k.UserID, k.LastUsedService, k.LastUsedRegion = user.String, lastSvc.String, lastRegion.String
+	return k, nil
+}
+
+func (t *txn) CreateAccessKey(ctx context.Context, k store.AccessKey) error {
+	_, err := t.exec(ctx, k.AccountID, `INSERT INTO access_keys (`+accessKeyColumns+`)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.AccountID, nullString(k.UserID), k.Status, k.SecretSealed, timeText(k.CreatedAt),
+		nullTime(k.LastUsedAt), nullString(k.LastUsedService), nullString(k.LastUsedRegion))
+	return err
+}
+
+func (t *txn) GetAccessKey(ctx context.Context, accessKeyID string) (store.AccessKey, error) {
+	k, err := scanAccessKey(t.tx.QueryRowContext(ctx, `SELECT `+accessKeyColumns+` FROM access_keys WHERE access_key_id = ?`, accessKeyID))
+	if err != nil {
+		return store.AccessKey{}, rowErr(err, "access key "+accessKeyID)
+	}
+	return k, nil
+}
+
+func (t *txn) ListAccessKeys(ctx context.Context, accountID, userID string) ([]store.AccessKey, error) {
+	// "user_id IS ?" is SQLite's null-safe equality; with "" meaning the root
+	// this selects user_id IS NULL.
+	rows, err := t.tx.QueryContext(ctx, `SELECT `+accessKeyColumns+` FROM access_keys
+WHERE account_id = ? AND user_id IS ? ORDER BY created_at, access_key_id`, accountID, nullString(userID))
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer rows.Close()
+	var out []store.AccessKey
+	for rows.Next() {
+		k, err := scanAccessKey(rows)
+		if err != nil {
+			return nil, classify(err)
+		}
+		out = append(out, k)
+	}
+	return out, classify(rows.Err())
+}
+
+func (t *txn) UpdateAccessKeyStatus(ctx context.Context, accountID, accessKeyID, status string) error {
+	if status != store.AccessKeyActive && status != store.AccessKeyInactive {
+		return fmt.Errorf("sqlite: invalid access key status %q", status)
+	}
+	return t.execOne(ctx, accountID, "access key "+accessKeyID,
+		`UPDATE access_keys SET status = ? WHERE account_id = ? AND access_key_id = ?`, status, accountID, accessKeyID)
+}
+
+func (t *txn) UpdateAccessKeySecret(ctx context.Context, accountID, accessKeyID string, sealed []byte) error {
+	return t.execOne(ctx, accountID, "access key "+accessKeyID,
+		`UPDATE access_keys SET secret_sealed = ? WHERE account_id = ? AND access_key_id = ?`, sealed, accountID, accessKeyID)
+}
+
+func (t *txn) DeleteAccessKey(ctx context.Context, accountID, accessKeyID string) error {
+	return t.execOne(ctx, accountID, "access key "+accessKeyID,
+		`DELETE FROM access_keys WHERE account_id = ? AND access_key_id = ?`, accountID, accessKeyID)
+}
+
+func (t *txn) RecordAccessKeyUse(ctx context.Context, accessKeyID string, at time.Time, service, region string) error {
+	res, err := t.execNoBump(ctx, `UPDATE access_keys SET last_used_at = ?, last_used_service = ?, last_used_region = ?
+WHERE access_key_id = ?`, timeText(at), nullString(service), nullString(region), accessKeyID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return classify(err)
+	} else if n == 0 {
+		return fmt.Errorf("%w: access key %s", store.ErrNotFound, accessKeyID)
+	}
+	return nil
+}
