@@ -3,6 +3,8 @@ package sigv4
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"strings"
@@ -122,4 +124,11 @@ func wantCode(t testing.TB, err error, code string, status int) *Error {
 		t.Fatalf("error = %s/%d %q, want %s/%d", e.Code(), e.HTTPStatus(), e.Message(), code, status)
 	}
 	return e
+}
+
+func hexString(b []byte) string { return hex.EncodeToString(b) }
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
