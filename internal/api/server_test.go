@@ -567,15 +567,23 @@ func TestHandleRejectsWiringMistakes(t *testing.T) {
 		fn()
 	}
 	mustPanic("wrong input type", func() {
-		api.Handle(srv, "CreateUser", func(context.Context, api.Caller, *iamshape.GetUserInput) (*iamshape.CreateUserOutput, error) { return nil, nil })
+		api.Handle(srv, "CreateUser", func(context.Context, api.Caller, *iamshape.GetUserInput) (*iamshape.CreateUserOutput, error) {
+			return nil, nil
+		})
 	})
 	mustPanic("wrong output type", func() {
-		api.Handle(srv, "CreateUser", func(context.Context, api.Caller, *iamshape.CreateUserInput) (*iamshape.GetUserOutput, error) { return nil, nil })
+		api.Handle(srv, "CreateUser", func(context.Context, api.Caller, *iamshape.CreateUserInput) (*iamshape.GetUserOutput, error) {
+			return nil, nil
+		})
 	})
 	mustPanic("unknown operation", func() {
-		api.Handle(srv, "Frobnicate", func(context.Context, api.Caller, *iamshape.CreateUserInput) (*iamshape.CreateUserOutput, error) { return nil, nil })
+		api.Handle(srv, "Frobnicate", func(context.Context, api.Caller, *iamshape.CreateUserInput) (*iamshape.CreateUserOutput, error) {
+			return nil, nil
+		})
 	})
-	h := func(context.Context, api.Caller, *iamshape.CreateUserInput) (*iamshape.CreateUserOutput, error) { return nil, nil }
+	h := func(context.Context, api.Caller, *iamshape.CreateUserInput) (*iamshape.CreateUserOutput, error) {
+		return nil, nil
+	}
 	api.Handle(srv, "CreateUser", h)
 	mustPanic("twice", func() { api.Handle(srv, "CreateUser", h) })
 	if _, err := api.New(api.Options{}); err == nil {
