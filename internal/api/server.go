@@ -387,10 +387,11 @@ func (s *Server) route(r *http.Request, params url.Values) (*operation, error) {
 	return nil, newError(CodeInvalidAction, fmt.Sprintf("Operation %s exists in several services; send Version to choose one", action))
 }
 
-// scopeService reads the service of the SigV4 credential scope
-// (AKID/date/region/service/aws4_request) from the Authorization header or
-// the presigned X-Amz-Credential parameter, without verifying anything.
-func scopeService(r *http.Request) string {
+// credentialScope splits the SigV4 credential (AKID/date/region/service/
+// aws4_request) of the Authorization header or of the presigned
+// X-Amz-Credential parameter, without verifying anything; nil when absent
+// or malformed.
+func credentialScope(r *http.Request) []string {
 	cred := r.URL.Query().Get("X-Amz-Credential")
 	if h := r.Header.Get("Authorization"); h != "" {
 		if _, after, ok := strings.Cut(h, "Credential="); ok {
@@ -398,10 +399,33 @@ func scopeService(r *http.Request) string {
 		}
 	}
 	parts := strings.Split(strings.TrimSpace(cred), "/")
-	if len(parts) == 5 {
-		return parts[3]
+	if len(parts) != 5 {
+		return nil
+	}
+	return parts
+}
+
+// scopeService is the service named by the request's credential scope.
+func scopeService(r *http.Request) string {
+	if p := credentialScope(r); p != nil {
+		return p[3]
 	}
 	return ""
+}
+
+// claimedAccessKey is the access key ID named by the credential scope, kept
+// only when it looks like one (so that the log holds no arbitrary input).
+func claimedAccessKey(r *http.Request) string {
+	p := credentialScope(r)
+	if p == nil || len(p[0]) < 16 || len(p[0]) > 128 {
+		return ""
+	}
+	for _, c := range p[0] {
+		if !('A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return ""
+		}
+	}
+	return p[0]
 }
 
 // namespaceFor picks the XML namespace of an error response: the resolved
@@ -456,6 +480,11 @@ func (s *Server) finish(r *http.Request, ri *RequestInfo, oc *outcome, start tim
 	}
 	if oc.caller != nil && oc.caller.AccessKeyID() != "" {
 		attrs = append(attrs, slog.String("access_key_id", oc.caller.AccessKeyID()))
+	} else if claimed := claimedAccessKey(r); claimed != "" {
+		// Authentication failed or was not needed: the key the request
+		// claims helps trace failed attempts (an access key ID is not a
+		// secret).
+		attrs = append(attrs, slog.String("claimed_access_key_id", claimed))
 	}
 	level := slog.LevelInfo
 	if oc.status >= 500 {

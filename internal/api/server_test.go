@@ -105,8 +105,22 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// domainError mirrors the shape of the domain's error type (internal/iam):
+// the API must recognise it through the AWSErrorCode/AWSMessage interface,
+// also when wrapped, and never show its Cause.
+type domainError struct {
+	code, message string
+	cause         error
+}
+
+func (e *domainError) Error() string        { return e.code + ": " + e.message + ": " + e.cause.Error() }
+func (e *domainError) Unwrap() error        { return e.cause }
+func (e *domainError) AWSErrorCode() string { return e.code }
+func (e *domainError) AWSMessage() string   { return e.message }
+
 func noSuchUser(name string) error {
-	return &api.Error{Code: "NoSuchEntity", Message: "The user with name " + name + " cannot be found."}
+	err := &domainError{code: "NoSuchEntity", message: "The user with name " + name + " cannot be found.", cause: errors.New("sql: no rows (internal detail)")}
+	return fmt.Errorf("get user: %w", err)
 }
 
 var fixedTime = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
@@ -284,7 +298,7 @@ func TestSDKIAM(t *testing.T) {
 
 	_, err = c.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("bob")})
 	var nse *iamtypes.NoSuchEntityException
-	if !errors.As(err, &nse) || nse.ErrorMessage() != "The user with name bob cannot be found." {
+	if !errors.As(err, &nse) || nse.ErrorMessage() != "The user with name bob cannot be found." || strings.Contains(err.Error(), "internal detail") {
 		t.Errorf("GetUser(bob): got %v, want NoSuchEntityException", err)
 	}
 
@@ -494,6 +508,9 @@ func TestHTTPErrors(t *testing.T) {
 	logs := f.logs.String()
 	if !strings.Contains(logs, "boom in ListRoles") || !strings.Contains(logs, `"error_code":"ServiceFailure"`) {
 		t.Errorf("panic cause not logged:\n%s", logs)
+	}
+	if !strings.Contains(logs, `"claimed_access_key_id":"`+testKey+`"`) {
+		t.Errorf("failed authentication does not log the claimed key:\n%s", logs)
 	}
 	if got := counterValue(t, f.reg, "ListUsers", "InvalidInput"); got != 1 {
 		t.Errorf("requests_total{ListUsers,InvalidInput} = %v, want 1", got)
