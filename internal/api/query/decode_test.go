@@ -3,6 +3,9 @@ package query_test
 import (
 	"errors"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -202,4 +205,82 @@ func TestCompilePattern(t *testing.T) {
 	if _, err := query.CompilePattern(`-(?!-)`); err == nil {
 		t.Error("look-ahead compiled; want an error (RE2 has none)")
 	}
+}
+
+// TestDecodeBotocoreRequests decodes, for every operation, the form body
+// botocore's QuerySerializer (the reference client) produced for an input
+// with every member set, and checks that every member arrives. The bodies are
+// committed under testdata/requests; -update regenerates them when botocore
+// is installed.
+func TestDecodeBotocoreRequests(t *testing.T) {
+	dir := filepath.Join("testdata", "requests")
+	if *update {
+		if err := exec.Command("python3", "-c", "import botocore").Run(); err != nil {
+			t.Skip("python3 with botocore not available to regenerate:", err)
+		}
+		if out, err := exec.Command("python3", filepath.Join("testdata", "botocore_requests.py"), dir).CombinedOutput(); err != nil {
+			t.Fatalf("botocore_requests.py: %v\n%s", err, out)
+		}
+	}
+	c := query.NewCodec()
+	for _, ops := range [][]query.Operation{iamshape.Operations(), stsshape.Operations()} {
+		for _, op := range ops {
+			t.Run(op.Service+"/"+op.Name, func(t *testing.T) {
+				body, err := os.ReadFile(filepath.Join(dir, op.Service, op.Name+".form"))
+				if err != nil {
+					t.Fatalf("%v (run with -update)", err)
+				}
+				params := form(t, string(body))
+				if params.Get("Action") != op.Name {
+					t.Fatalf("Action=%q", params.Get("Action"))
+				}
+				in := reflect.New(op.Input)
+				// The sample values ignore the constraints: only
+				// ParseErrors (type mismatches) matter here.
+				err = c.Decode(params, in.Interface())
+				var pe *query.ParseError
+				if errors.As(err, &pe) {
+					t.Fatal(err)
+				}
+				for _, p := range unset(in.Elem(), op.Name) {
+					t.Errorf("member not decoded: %s", p)
+				}
+			})
+		}
+	}
+}
+
+// unset lists the members of v left at their zero value.
+func unset(v reflect.Value, path string) []string {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return []string{path}
+		}
+		return unset(v.Elem(), path)
+	case reflect.Slice, reflect.Map:
+		if v.Len() == 0 {
+			return []string{path}
+		}
+		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() != reflect.Uint8 {
+			return unset(v.Index(0), path+"[0]")
+		}
+		return nil
+	case reflect.Struct:
+		if v.Type() == reflect.TypeFor[time.Time]() {
+			if v.Interface().(time.Time).IsZero() {
+				return []string{path}
+			}
+			return nil
+		}
+		var out []string
+		for i := range v.NumField() {
+			out = append(out, unset(v.Field(i), path+"."+v.Type().Field(i).Name)...)
+		}
+		return out
+	}
+	if v.IsZero() {
+		return []string{path}
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -163,5 +164,19 @@ func TestPercentEncode(t *testing.T) {
 		if got := query.PercentEncode(in); got != want {
 			t.Errorf("PercentEncode(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestGoldenResponsesParseWithBotocore feeds every golden response to
+// botocore's QueryParser (the reference client implementation) and checks
+// that every member of every output shape arrives. It skips when python3 or
+// botocore is not installed.
+func TestGoldenResponsesParseWithBotocore(t *testing.T) {
+	if err := exec.Command("python3", "-c", "import botocore").Run(); err != nil {
+		t.Skip("python3 with botocore not available:", err)
+	}
+	out, err := exec.Command("python3", filepath.Join("testdata", "botocore_check.py"), filepath.Join("testdata", "responses")).CombinedOutput()
+	if err != nil {
+		t.Errorf("botocore disagrees with the encoder: %v\n%s", err, out)
 	}
 }
