@@ -327,11 +327,27 @@ func (s *Server) serve(ctx context.Context, w http.ResponseWriter, r *http.Reque
 	if err != nil {
 		return 0, nil, ns, err
 	}
+	if op.Paginated {
+		defaultIsTruncated(out)
+	}
 	b, err := s.codec.EncodeResponse(op.svc.namespace, op.Name, op.ResultWrapper, out, ri.ID)
 	if err != nil {
 		return 0, nil, ns, err
 	}
 	return http.StatusOK, b, ns, nil
+}
+
+// defaultIsTruncated sets a paginated output's IsTruncated to false when the
+// handler left it nil: AWS always sends it and clients loop on it.
+func defaultIsTruncated(out any) {
+	v := reflect.ValueOf(out)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return
+	}
+	f := v.Elem().FieldByName("IsTruncated")
+	if f.IsValid() && f.Kind() == reflect.Pointer && f.IsNil() && f.Type().Elem().Kind() == reflect.Bool {
+		f.Set(reflect.ValueOf(new(bool)))
+	}
 }
 
 // parseParams merges the query string and, for POST, the form body (body

@@ -216,6 +216,9 @@ func newFixture(t *testing.T) *fixture {
 		defer f.mu.Unlock()
 		return &iamshape.GetAccountSummaryOutput{SummaryMap: map[string]int32{"Users": int32(len(f.users)), "UsersQuota": 5000}}, nil
 	})
+	api.Handle(f.srv, "ListUserTags", func(context.Context, api.Caller, *iamshape.ListUserTagsInput) (*iamshape.ListUserTagsOutput, error) {
+		return &iamshape.ListUserTagsOutput{Tags: []iamshape.Tag{}}, nil // IsTruncated left nil on purpose
+	})
 	api.Handle(f.srv, "ListRoles", func(context.Context, api.Caller, *iamshape.ListRolesInput) (*iamshape.ListRolesOutput, error) {
 		panic("boom in ListRoles")
 	})
@@ -345,6 +348,15 @@ func TestSDKIAM(t *testing.T) {
 
 	if _, err := c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("dave")}); err != nil {
 		t.Errorf("DeleteUser: %v", err)
+	}
+
+	tags, err := c.ListUserTags(ctx, &iam.ListUserTagsInput{UserName: aws.String("alice")})
+	if err != nil || tags.IsTruncated || tags.Tags == nil {
+		t.Errorf("ListUserTags: %+v, %v", tags, err)
+	}
+	status, _, body := rawCall(t, f, "POST", "", "Action=ListUserTags&Version=2010-05-08&UserName=alice")
+	if status != 200 || !strings.Contains(body, "<IsTruncated>false</IsTruncated>") || !strings.Contains(body, "<Tags/>") {
+		t.Errorf("ListUserTags raw: %d\n%s", status, body)
 	}
 
 	_, err = c.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("g")})
@@ -625,7 +637,7 @@ func TestOperationTable(t *testing.T) {
 	}
 	md := api.MarkdownOperationTable(ops)
 	for _, want := range []string{
-		"Implemented: STS 2 of 11, IAM 9 of 176 operations.",
+		"Implemented: STS 2 of 11, IAM 10 of 176 operations.",
 		"| IAM | ListUsers | yes | yes | yes |",
 		"| IAM | CreateGroup |  |  | yes |",
 		"| STS | AssumeRoleWithWebIdentity | yes |  | no |",
