@@ -30,7 +30,7 @@ func (e *Error) Error() string        { return e.Code + ": " + e.Message }
 func (e *Error) AWSErrorCode() string { return e.Code }
 func (e *Error) AWSMessage() string   { return e.Message }
 
-// Errorf-free constructors keep messages literal and greppable.
+// newError builds the errors this package raises.
 func newError(code, msg string) *Error { return &Error{Code: code, Message: msg} }
 
 // Codes this package emits itself, and common AWS codes without a model shape.

@@ -182,7 +182,7 @@ type gen struct {
 	m       *model
 	goNames map[string]string // structure shape name -> Go type name
 	buf     bytes.Buffer
-	usesTim bool
+	usesTime bool
 	skipped []string // patterns RE2 cannot express
 }
 
@@ -303,7 +303,7 @@ func generate(s service, m *model, pag paginators) ([]byte, error) {
 	fmt.Fprintf(&head, "// Package %s holds the Go types of the %s Query API (version %s): inputs,\n// outputs and nested structures, with the model's constraints as struct tags.\npackage %s\n\n",
 		s.pkg, strings.ToUpper(s.name), m.Metadata.APIVersion, s.pkg)
 	head.WriteString("import (\n\t\"reflect\"\n")
-	if g.usesTim {
+	if g.usesTime {
 		head.WriteString("\t\"time\"\n")
 	}
 	head.WriteString("\n\t\"github.com/iamd/iamd/internal/api/query\"\n)\n\n")
@@ -358,7 +358,7 @@ func (g *gen) goType(shapeName string, required bool) (string, error) {
 	case "double", "float":
 		return ptr + "float64", nil
 	case "timestamp":
-		g.usesTim = true
+		g.usesTime = true
 		return ptr + "time.Time", nil
 	case "blob":
 		return "[]byte", nil
@@ -391,7 +391,7 @@ func (g *gen) structType(w *bytes.Buffer, goName, shapeName string) error {
 		req[r] = true
 	}
 	fmt.Fprintf(w, "// %s is the model shape %s.\ntype %s struct {\n", goName, shapeName, goName)
-	for _, mn := range sortedMemberOrder(sh) {
+	for _, mn := range sh.Members.keys {
 		mr := sh.Members.m[mn]
 		t, err := g.goType(mr.Shape, req[mn])
 		if err != nil {
@@ -405,12 +405,6 @@ func (g *gen) structType(w *bytes.Buffer, goName, shapeName string) error {
 	}
 	w.WriteString("}\n\n")
 	return nil
-}
-
-// sortedMemberOrder keeps the model's member order, which Go's JSON decoding
-// into a map loses; it is recovered from the raw model at load time.
-func sortedMemberOrder(sh *shape) []string {
-	return sh.order()
 }
 
 func (g *gen) tag(member, shapeName string, required bool) (string, error) {
@@ -502,5 +496,3 @@ func (ms *members) UnmarshalJSON(b []byte) error {
 	}
 	return nil
 }
-
-func (s *shape) order() []string { return s.Members.keys }
