@@ -178,12 +178,12 @@ func export(name string) string {
 }
 
 type gen struct {
-	s       service
-	m       *model
-	goNames map[string]string // structure shape name -> Go type name
-	buf     bytes.Buffer
+	s        service
+	m        *model
+	goNames  map[string]string // structure shape name -> Go type name
+	buf      bytes.Buffer
 	usesTime bool
-	skipped []string // patterns RE2 cannot express
+	skipped  []string // patterns RE2 cannot express
 }
 
 func sortedKeys[V any](m map[string]V) []string {
