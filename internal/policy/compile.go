@@ -20,13 +20,20 @@ type Compiled struct {
 	stmts []cstmt
 	// exact maps the hash of a lower-cased "service:action" to the
 	// statements naming exactly that action.
-	exact map[uint64][]int32
-	// wild maps the hash of a lower-cased service prefix to the statements
-	// with a wildcard action in that service.
-	wild map[uint64][]int32
+	exact table
+	// wild maps the hash of a lower-cased "service:c", c being the first
+	// character of the action name, to the statements with a wildcard
+	// action in that service whose name starts with c ("s3:Get*").
+	wild table
+	// wildAny maps the hash of a lower-cased service prefix to the
+	// statements with an action pattern starting with a wildcard
+	// ("s3:*Object", "s3:*").
+	wildAny table
 	// global holds the statements that may match any service: NotAction,
 	// "*", and actions whose vendor is "*".
 	global []int32
+
+	cache actionCache
 }
 
 type cstmt struct {
@@ -35,9 +42,9 @@ type cstmt struct {
 	effect Effect
 
 	notAction bool
-	exactActs []string // lower-cased exact "service:action"
-	wildActs  []string // lower-cased patterns with * or ?
-	anyAction bool     // "*" among the actions
+	exactActs []string  // lower-cased exact "service:action"
+	wildActs  []pattern // lower-cased patterns with * or ?
+	anyAction bool      // "*" among the actions
 
 	hasResource bool
 	notResource bool
@@ -59,9 +66,56 @@ type resPat struct {
 
 // segPat is a glob (or, with variables, a template) for one ARN segment.
 type segPat struct {
-	text  string
-	wild  bool
+	pattern
 	parts []part // non-nil when the text has policy variables
+}
+
+type patKind uint8
+
+const (
+	patExact  patKind = iota // no wildcard
+	patPrefix                // one trailing '*' only: a prefix test
+	patGlob                  // anything else
+)
+
+// pattern is a wildcard pattern with its fast path precomputed.
+type pattern struct {
+	text string
+	kind patKind
+}
+
+func newPattern(text string) pattern {
+	p := pattern{text: text}
+	switch {
+	case !hasWildcard(text):
+		p.kind = patExact
+	case text[len(text)-1] == '*' && !hasWildcard(text[:len(text)-1]):
+		p.kind = patPrefix
+	default:
+		p.kind = patGlob
+	}
+	return p
+}
+
+// match tests s against the pattern, ignoring ASCII case when fold is set.
+func (p *pattern) match(s string, fold bool) bool {
+	switch p.kind {
+	case patExact:
+		if fold {
+			return equalFoldASCII(p.text, s)
+		}
+		return p.text == s
+	case patPrefix:
+		n := len(p.text) - 1
+		if len(s) < n {
+			return false
+		}
+		if fold {
+			return equalFoldASCII(p.text[:n], s[:n])
+		}
+		return p.text[:n] == s[:n]
+	}
+	return globImpl(p.text, nil, s, fold)
 }
 
 type pkind uint8
@@ -126,9 +180,8 @@ func Compile(id string, kind Kind, p *Policy) (*Compiled, error) {
 	c := &Compiled{
 		ID: id, Kind: kind, Policy: p,
 		stmts: make([]cstmt, len(p.Statements)),
-		exact: map[uint64][]int32{},
-		wild:  map[uint64][]int32{},
 	}
+	exact, wild, wildAny := map[uint64][]int32{}, map[uint64][]int32{}, map[uint64][]int32{}
 	vars := p.VariablesEnabled()
 	for i := range p.Statements {
 		s := &p.Statements[i]
@@ -148,7 +201,7 @@ func Compile(id string, kind Kind, p *Policy) (*Compiled, error) {
 				global = true
 			}
 			if hasWildcard(la) {
-				cs.wildActs = append(cs.wildActs, la)
+				cs.wildActs = append(cs.wildActs, newPattern(la))
 			} else {
 				cs.exactActs = append(cs.exactActs, la)
 			}
@@ -159,15 +212,19 @@ func Compile(id string, kind Kind, p *Policy) (*Compiled, error) {
 		} else {
 			for _, a := range cs.exactActs {
 				h := hashLower(a)
-				if l := c.exact[h]; len(l) == 0 || l[len(l)-1] != idx {
-					c.exact[h] = append(l, idx)
+				if l := exact[h]; len(l) == 0 || l[len(l)-1] != idx {
+					exact[h] = append(l, idx)
 				}
 			}
 			for _, a := range cs.wildActs {
-				vendor, _, _ := strings.Cut(a, ":")
-				h := hashLower(vendor)
-				if l := c.wild[h]; len(l) == 0 || l[len(l)-1] != idx {
-					c.wild[h] = append(l, idx)
+				vendor, name, _ := strings.Cut(a.text, ":")
+				idxMap, key := wildAny, vendor
+				if name != "" && name[0] != '*' && name[0] != '?' {
+					idxMap, key = wild, vendor+":"+name[:1]
+				}
+				h := hashLower(key)
+				if l := idxMap[h]; len(l) == 0 || l[len(l)-1] != idx {
+					idxMap[h] = append(l, idx)
 				}
 			}
 		}
@@ -200,6 +257,7 @@ func Compile(id string, kind Kind, p *Policy) (*Compiled, error) {
 			cs.conds = append(cs.conds, cc)
 		}
 	}
+	c.exact, c.wild, c.wildAny = newTable(exact), newTable(wild), newTable(wildAny)
 	return c, nil
 }
 
@@ -248,15 +306,18 @@ func compileValue(op baseOp, raw string, vars bool) cval {
 // splitARN splits on the first five colons; ok is false for fewer than six
 // parts.
 func splitARN(s string) (out [6]string, ok bool) {
-	for i := 0; i < 5; i++ {
-		j := strings.IndexByte(s, ':')
-		if j < 0 {
-			return out, false
+	n, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == ':' {
+			out[n] = s[start:i]
+			start = i + 1
+			if n++; n == 5 {
+				out[5] = s[start:]
+				return out, true
+			}
 		}
-		out[i], s = s[:j], s[j+1:]
 	}
-	out[5] = s
-	return out, true
+	return out, false
 }
 
 // splitTemplateARN splits a Resource entry into six segments on the first
@@ -287,7 +348,7 @@ func splitTemplateARN(s string) [6]string {
 }
 
 func compileSeg(text string, vars bool) segPat {
-	sp := segPat{text: text, wild: hasWildcard(text)}
+	sp := segPat{pattern: newPattern(text)}
 	if vars {
 		if ps := parseTemplate(text); hasVariables(ps) {
 			sp.parts = ps
@@ -369,16 +430,51 @@ func hashLower(s string) uint64 {
 	return h
 }
 
-// hashAction returns the hashes of the whole action and of its service
-// prefix (the part before the first colon) in one pass.
-func hashAction(a string) (full, service uint64, hasColon bool) {
+// actionKey holds the index keys of a request action, computed in one
+// pass: the hashes of the whole action, of its service prefix, and of the
+// service prefix with the first character of the action name.
+type actionKey struct {
+	full, service, bucket uint64
+	first                 byte // lower-cased first character of the name
+	hasColon, hasBucket   bool
+}
+
+func hashAction(a string) actionKey {
+	var k actionKey
 	h := uint64(fnvOffset)
-	for i := 0; i < len(a); i++ {
-		if a[i] == ':' && !hasColon {
-			service, hasColon = h, true
+	i := 0
+	for ; i < len(a); i++ {
+		c := a[i]
+		if c == ':' {
+			break
 		}
-		h ^= uint64(lower(a[i]))
-		h *= fnvPrime
+		if c-'A' < 26 {
+			c += 'a' - 'A'
+		}
+		h = (h ^ uint64(c)) * fnvPrime
 	}
-	return h, service, hasColon
+	if i == len(a) {
+		k.full = h
+		return k
+	}
+	k.service, k.hasColon = h, true
+	h = (h ^ ':') * fnvPrime
+	i++
+	if i < len(a) {
+		c := a[i]
+		if c-'A' < 26 {
+			c += 'a' - 'A'
+		}
+		h = (h ^ uint64(c)) * fnvPrime
+		k.bucket, k.first, k.hasBucket = h, c, true
+		for i++; i < len(a); i++ {
+			c := a[i]
+			if c-'A' < 26 {
+				c += 'a' - 'A'
+			}
+			h = (h ^ uint64(c)) * fnvPrime
+		}
+	}
+	k.full = h
+	return k
 }

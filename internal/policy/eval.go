@@ -48,97 +48,217 @@ const (
 type evaluator struct {
 	req          *Request
 	res          *Result
-	full, svc    uint64
-	hasColon     bool
+	act          actionKey
 	rsegs        [6]string
+	rhead        string // the request resource up to and including the fifth colon
 	rIsARN       bool
 	hasBoundary  bool
 	collect      bool
 	resourceKind bool // evaluating a resource/trust policy: principals count
 }
 
-// Evaluate decides req against the set and writes the outcome into res,
-// reusing the capacity of res.Matched and res.Missing.
-func (s *Set) Evaluate(req *Request, res *Result) {
+// Slots: each policy type that must (or may) allow keeps its first
+// applicable Allow in one slot of a tally.
+const (
+	slotResource = iota
+	slotIdentity
+	slotBoundary
+	slotSession
+	slotSCP // slotSCP+level for each SCP level
+	// MaxSCPLevels bounds Set.SCP: the organization root, five levels of
+	// OUs and the account make seven.
+	MaxSCPLevels = 8
+	numSlots     = slotSCP + MaxSCPLevels
+)
+
+type hit struct {
+	c   *Compiled
+	i   int32
+	cls class
+}
+
+type tally struct {
+	allow [numSlots]hit
+}
+
+func (e *evaluator) init(req *Request, res *Result, hasBoundary bool) {
 	res.Decision = ImplicitDeny
 	res.DeniedBy = KindIdentity
 	res.Matched = res.Matched[:0]
 	res.Missing = res.Missing[:0]
-	e := evaluator{req: req, res: res, hasBoundary: s.Boundary != nil, collect: res.CollectMissing}
-	e.full, e.svc, e.hasColon = hashAction(req.Action)
+	e.req, e.res, e.hasBoundary, e.collect = req, res, hasBoundary, res.CollectMissing
+	e.act = hashAction(req.Action)
 	e.rsegs, e.rIsARN = splitARN(req.Resource)
+	if e.rIsARN {
+		e.rhead = req.Resource[:len(req.Resource)-len(e.rsegs[5])]
+	}
+}
 
-	// Step 1: every policy is evaluated; applicable Deny statements go to
-	// res.Matched as they are found, the first applicable Allow of each
-	// policy type is kept aside.
-	scpOK, haveSCP := true, false
-	var scpMatch Match
-	for _, level := range s.SCP {
-		levelOK := false
+func kindOfSlot(slot int, resource *Compiled) Kind {
+	switch {
+	case slot == slotResource:
+		return resource.Kind
+	case slot == slotIdentity:
+		return KindIdentity
+	case slot == slotBoundary:
+		return KindBoundary
+	case slot == slotSession:
+		return KindSession
+	}
+	return KindSCP
+}
+
+// Evaluate decides req against the set and writes the outcome into res,
+// reusing the capacity of res.Matched and res.Missing. Set.SCP may have at
+// most MaxSCPLevels levels; deeper levels are ignored.
+func (s *Set) Evaluate(req *Request, res *Result) {
+	var e evaluator
+	var t tally
+	e.init(req, res, s.Boundary != nil)
+	for lvl, level := range s.SCP {
+		if lvl >= MaxSCPLevels {
+			break
+		}
 		for _, c := range level {
-			if cls, m := e.policy(c, KindSCP, !levelOK); cls != clsNone && !levelOK {
-				levelOK = true
-				if !haveSCP {
-					scpMatch, haveSCP = m, true
-				}
+			e.scan(c, KindSCP, slotSCP+lvl, &t)
+		}
+	}
+	if s.Resource != nil {
+		e.scan(s.Resource, s.Resource.Kind, slotResource, &t)
+	}
+	for _, c := range s.Identity {
+		e.scan(c, KindIdentity, slotIdentity, &t)
+	}
+	if s.Boundary != nil {
+		e.scan(s.Boundary, KindBoundary, slotBoundary, &t)
+	}
+	for _, c := range s.Session {
+		e.scan(c, KindSession, slotSession, &t)
+	}
+	e.decide(s, &t)
+}
+
+// scan evaluates the statements of c whose action matches: every Deny,
+// then Allow statements until the slot holds the best possible allow.
+func (e *evaluator) scan(c *Compiled, kind Kind, slot int, t *tally) {
+	e.resourceKind = kind == KindResource || kind == KindTrust
+	ent := c.cache.get(e.act.full, e.req.Action)
+	if ent == nil {
+		ent = c.cache.fill(c, e.act, e.req.Action)
+	}
+	if ent == nil {
+		// The cache is full: scan the index.
+		c.eachCandidate(e.act, e.req.Action, func(i int32) {
+			e.visit(c, i, kind, slot, t)
+		})
+		return
+	}
+	for _, i := range ent.stmts[:ent.nDeny] {
+		e.visit(c, i, kind, slot, t)
+	}
+	for _, i := range ent.stmts[ent.nDeny:] {
+		if t.allow[slot].cls == clsDirect {
+			break
+		}
+		e.visit(c, i, kind, slot, t)
+	}
+}
+
+// visit evaluates one statement whose action is known to match. A Deny
+// that applies is appended to res.Matched; an Allow that applies is kept
+// in the slot if it names the caller better than the slot's current one.
+func (e *evaluator) visit(c *Compiled, i int32, kind Kind, slot int, t *tally) {
+	st := &c.stmts[i]
+	if st.effect == EffectAllow && t.allow[slot].cls == clsDirect {
+		return
+	}
+	cls := e.applies(st)
+	if cls == clsNone {
+		return
+	}
+	if st.effect == EffectDeny {
+		e.res.Matched = append(e.res.Matched, Match{Policy: c.ID, Sid: st.sid, Index: st.index, Effect: EffectDeny, Kind: kind})
+		return
+	}
+	if cls > t.allow[slot].cls {
+		t.allow[slot] = hit{c: c, i: i, cls: cls}
+	}
+}
+
+// applies checks resource, principal and conditions of a statement whose
+// action matches; for a statement without principals an applicable
+// statement is clsDirect.
+func (e *evaluator) applies(st *cstmt) class {
+	if st.effect == 0 || st.never {
+		return clsNone
+	}
+	if st.hasResource {
+		hit := false
+		for k := range st.resources {
+			if e.resourceMatch(&st.resources[k]) {
+				hit = true
+				break
 			}
 		}
-		if !levelOK {
-			scpOK = false
+		if hit == st.notResource {
+			return clsNone
 		}
 	}
-	rb := clsNone
-	var rbMatch Match
-	trust := false
-	if s.Resource != nil {
-		trust = s.Resource.Kind == KindTrust
-		rb, rbMatch = e.policy(s.Resource, s.Resource.Kind, true)
-	}
-	idAllow := false
-	var idMatch Match
-	for _, c := range s.Identity {
-		if cls, m := e.policy(c, KindIdentity, !idAllow); cls != clsNone && !idAllow {
-			idAllow, idMatch = true, m
+	cls := clsDirect
+	if e.resourceKind {
+		if cls = e.principalApplies(st); cls == clsNone {
+			return clsNone
 		}
 	}
-	bAllow := false
-	var bMatch Match
-	if s.Boundary != nil {
-		cls, m := e.policy(s.Boundary, KindBoundary, true)
-		bAllow, bMatch = cls != clsNone, m
-	}
-	sAllow := false
-	var sMatch Match
-	for _, c := range s.Session {
-		if cls, m := e.policy(c, KindSession, !sAllow); cls != clsNone && !sAllow {
-			sAllow, sMatch = true, m
+	for k := range st.conds {
+		if !e.cond(&st.conds[k]) {
+			return clsNone
 		}
 	}
+	return cls
+}
+
+func (h *hit) match(kind Kind) Match {
+	st := &h.c.stmts[h.i]
+	return Match{Policy: h.c.ID, Sid: st.sid, Index: st.index, Effect: EffectAllow, Kind: kind}
+}
+
+// decide applies steps 1-7 of evaluation.md §2 to the tally.
+func (e *evaluator) decide(s *Set, t *tally) {
+	res := e.res
 	if len(res.Matched) > 0 {
 		res.Decision = ExplicitDeny
 		res.DeniedBy = res.Matched[0].Kind
 		return
 	}
-
-	// Steps 2-7.
-	if !scpOK {
-		res.DeniedBy = KindSCP
-		return
+	levels := min(len(s.SCP), MaxSCPLevels)
+	for lvl := 0; lvl < levels; lvl++ {
+		if t.allow[slotSCP+lvl].cls == clsNone {
+			res.DeniedBy = KindSCP
+			return
+		}
 	}
-	p := &req.Principal
+	p := &e.req.Principal
 	cross := e.crossAccount()
+	rb := t.allow[slotResource].cls
 	resourceKind := KindResource
-	if trust {
+	if s.Resource != nil && s.Resource.Kind == KindTrust {
 		resourceKind = KindTrust
 	}
-	grant := func(ms ...Match) {
+	// grant lists, for an Allow, the statements that had to allow.
+	grant := func(useResource, useRest bool) {
 		res.Decision = Allow
-		if haveSCP {
-			res.Matched = append(res.Matched, scpMatch)
+		if levels > 0 {
+			res.Matched = append(res.Matched, t.allow[slotSCP].match(KindSCP))
 		}
-		for _, m := range ms {
-			if m.Effect != 0 {
-				res.Matched = append(res.Matched, m)
+		if useResource && rb != clsNone {
+			res.Matched = append(res.Matched, t.allow[slotResource].match(resourceKind))
+		}
+		if useRest {
+			for slot, k := range [...]Kind{slotIdentity: KindIdentity, slotBoundary: KindBoundary, slotSession: KindSession} {
+				if slot != slotResource && t.allow[slot].cls != clsNone {
+					res.Matched = append(res.Matched, t.allow[slot].match(k))
+				}
 			}
 		}
 	}
@@ -146,10 +266,10 @@ func (s *Set) Evaluate(req *Request, res *Result) {
 		// The resource policy names the caller: implicit denies in the
 		// identity policies, the boundary and session policies do not
 		// block (evaluation.md §3).
-		grant(rbMatch)
+		grant(true, false)
 		return
 	}
-	if rb == clsNone && (trust || cross) {
+	if rb == clsNone && (resourceKind == KindTrust || cross) {
 		// A trust policy must itself allow (§6); across accounts the
 		// resource side must allow as well as the caller's side (§11).
 		res.DeniedBy = resourceKind
@@ -157,29 +277,27 @@ func (s *Set) Evaluate(req *Request, res *Result) {
 	}
 	if p.Type == PrincipalRoot && !cross {
 		// The root user needs no identity policy in its own account.
-		grant(rbMatch)
+		grant(rb >= clsRole, false)
 		return
 	}
+	idAllow := t.allow[slotIdentity].cls != clsNone
 	if !idAllow && !(rb == clsRole && !cross) {
 		res.DeniedBy = KindIdentity
 		return
 	}
-	if s.Boundary != nil && !bAllow {
+	if s.Boundary != nil && t.allow[slotBoundary].cls == clsNone {
 		res.DeniedBy = KindBoundary
 		return
 	}
 	sessionPresent := s.HasSession || len(s.Session) > 0
-	if (sessionPresent || p.Type == PrincipalFederatedUser) && !sAllow {
+	if (sessionPresent || p.Type == PrincipalFederatedUser) && t.allow[slotSession].cls == clsNone {
 		res.DeniedBy = KindSession
 		return
 	}
-	if rb == clsNone {
-		rbMatch = Match{}
-	}
-	if !idAllow {
-		idMatch = Match{}
-	}
-	grant(rbMatch, idMatch, bMatch, sMatch)
+	// In the same account an account-level grant in a resource policy
+	// adds nothing to the identity allow; a trust policy and the resource
+	// side of a cross-account request are required, so they are listed.
+	grant(cross || resourceKind == KindTrust || !idAllow || rb >= clsRole, true)
 }
 
 // EvaluateTrust evaluates a role trust policy (or any resource policy)
@@ -189,21 +307,18 @@ func (s *Set) Evaluate(req *Request, res *Result) {
 // IAM principal use a Set with the trust policy as Resource and the
 // caller's policies, so the same-account and cross-account rules apply.
 func EvaluateTrust(trust *Compiled, req *Request, res *Result) {
-	res.Decision = ImplicitDeny
+	var e evaluator
+	var t tally
+	e.init(req, res, false)
 	res.DeniedBy = trust.Kind
-	res.Matched = res.Matched[:0]
-	res.Missing = res.Missing[:0]
-	e := evaluator{req: req, res: res, collect: res.CollectMissing}
-	e.full, e.svc, e.hasColon = hashAction(req.Action)
-	e.rsegs, e.rIsARN = splitARN(req.Resource)
-	cls, m := e.policy(trust, trust.Kind, true)
+	e.scan(trust, trust.Kind, slotResource, &t)
 	if len(res.Matched) > 0 {
 		res.Decision = ExplicitDeny
 		return
 	}
-	if cls != clsNone {
+	if t.allow[slotResource].cls != clsNone {
 		res.Decision = Allow
-		res.Matched = append(res.Matched, m)
+		res.Matched = append(res.Matched, t.allow[slotResource].match(trust.Kind))
 	}
 }
 
@@ -215,88 +330,19 @@ func (e *evaluator) crossAccount() bool {
 	return acct != "" && e.req.Principal.Account != "" && acct != e.req.Principal.Account
 }
 
-// policy evaluates the statements of c that can match the action. Denies
-// are appended to res.Matched; the result is the best class of applicable
-// Allow (clsDirect for policies without principals) and its statement.
-// With needAllow false, Allow statements are skipped.
-func (e *evaluator) policy(c *Compiled, kind Kind, needAllow bool) (best class, m Match) {
-	if c == nil {
-		return clsNone, Match{}
-	}
-	e.resourceKind = kind == KindResource || kind == KindTrust
-	if e.hasColon {
-		if l := c.exact[e.full]; len(l) > 0 {
-			for _, i := range l {
-				e.stmt(c, i, kind, viaExact, needAllow, &best, &m)
-			}
-		}
-		if l := c.wild[e.svc]; len(l) > 0 {
-			for _, i := range l {
-				e.stmt(c, i, kind, viaWild, needAllow, &best, &m)
-			}
-		}
-	}
-	for _, i := range c.global {
-		e.stmt(c, i, kind, viaGlobal, needAllow, &best, &m)
-	}
-	return best, m
-}
-
 type via uint8
 
 const (
 	viaExact via = iota
 	viaWild
+	viaWildAny
 	viaGlobal
 )
 
-func (e *evaluator) stmt(c *Compiled, i int32, kind Kind, v via, needAllow bool, best *class, m *Match) {
-	st := &c.stmts[i]
-	if st.effect == EffectAllow && (!needAllow || *best == clsDirect) {
-		return
-	}
-	if st.effect == 0 || st.never {
-		return
-	}
-	if !e.actionMatch(st, v) {
-		return
-	}
-	if st.hasResource {
-		hit := false
-		for k := range st.resources {
-			if e.resourceMatch(&st.resources[k]) {
-				hit = true
-				break
-			}
-		}
-		if hit == st.notResource {
-			return
-		}
-	}
-	cls := clsDirect
-	if e.resourceKind {
-		cls = e.principalApplies(st)
-		if cls == clsNone {
-			return
-		}
-	}
-	for k := range st.conds {
-		if !e.cond(&st.conds[k]) {
-			return
-		}
-	}
-	match := Match{Policy: c.ID, Sid: st.sid, Index: st.index, Effect: st.effect, Kind: kind}
-	if st.effect == EffectDeny {
-		e.res.Matched = append(e.res.Matched, match)
-		return
-	}
-	if cls > *best {
-		*best, *m = cls, match
-	}
-}
-
-func (e *evaluator) actionMatch(st *cstmt, v via) bool {
-	a := e.req.Action
+// actionMatch tests the statement's Action/NotAction against action a,
+// reached through index list v (so that a statement listed twice is
+// reported once).
+func (st *cstmt) actionMatch(act actionKey, a string, v via) bool {
 	switch v {
 	case viaExact:
 		for _, x := range st.exactActs {
@@ -305,14 +351,21 @@ func (e *evaluator) actionMatch(st *cstmt, v via) bool {
 			}
 		}
 		return false // hash collision
-	case viaWild:
+	case viaWild, viaWildAny:
 		for _, x := range st.exactActs {
 			if equalFoldASCII(x, a) {
 				return false // evaluated through the exact index
 			}
 		}
-		for _, x := range st.wildActs {
-			if globFold(x, a) {
+		if v == viaWildAny && act.hasBucket {
+			for k := range st.wildActs {
+				if bucketOf(st.wildActs[k].text) == act.first {
+					return false // evaluated through the bucketed index
+				}
+			}
+		}
+		for k := range st.wildActs {
+			if st.wildActs[k].match(a, true) {
 				return true
 			}
 		}
@@ -328,8 +381,8 @@ func (e *evaluator) actionMatch(st *cstmt, v via) bool {
 		}
 	}
 	if !hit {
-		for _, x := range st.wildActs {
-			if globFold(x, a) {
+		for k := range st.wildActs {
+			if st.wildActs[k].match(a, true) {
 				hit = true
 				break
 			}
@@ -362,13 +415,7 @@ func (e *evaluator) resourceMatch(rp *resPat) bool {
 
 func (e *evaluator) segMatch(sp *segPat, s string, fold bool) bool {
 	if sp.parts == nil {
-		if !sp.wild {
-			if fold {
-				return equalFoldASCII(sp.text, s)
-			}
-			return sp.text == s
-		}
-		return globImpl(sp.text, nil, s, fold)
+		return sp.match(s, fold)
 	}
 	b, lit, ok := e.resolve(sp.parts)
 	if !ok {
@@ -934,4 +981,14 @@ func equalFoldASCIIBytes(b []byte, s string) bool {
 		}
 	}
 	return true
+}
+
+// bucketOf is the index bucket of a lower-cased action pattern: the first
+// character of its name, or 0 when the name starts with a wildcard.
+func bucketOf(pattern string) byte {
+	_, name, _ := strings.Cut(pattern, ":")
+	if name == "" || name[0] == '*' || name[0] == '?' {
+		return 0
+	}
+	return name[0]
 }
