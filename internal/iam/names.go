@@ -170,15 +170,40 @@ func ValidateServerCertificateName(name string) *Error {
 }
 
 // ValidateMFADeviceName checks a virtual MFA device name: at least one
-// character of [\w+=,.@-]. The model gives no maximum, but the serial number
-// (the mfa ARN) is limited to 256 characters, which the caller's ARN check
-// covers; iamd additionally caps the name at 226 so that any serial fits.
+// character of [\w+=,.@-] (the model sets no maximum; the serial number
+// built from it is checked by ValidateSerialNumber).
 func ValidateMFADeviceName(name string) *Error {
-	return validateName("virtualMFADeviceName", name, maxMFADeviceNameLen)
+	return validateName("virtualMFADeviceName", name, -1)
 }
 
-// 256 (serialNumberType) minus "arn:aws:iam::123456789012:mfa/" (30).
-const maxMFADeviceNameLen = 226
+// PatternSerialNumber is the model's pattern for MFA serial numbers (a
+// virtual device's mfa ARN or a hardware serial).
+const PatternSerialNumber = `[\w+=/:,.@-]+`
+
+// ValidateSerialNumber checks an MFA SerialNumber parameter, and the serial
+// CreateVirtualMFADevice would build (MFAARN): 9-256 characters of
+// [\w+=/:,.@-].
+func ValidateSerialNumber(serial string) *Error {
+	var v Validation
+	v.Length("serialNumber", serial, 9, 256)
+	if serial != "" {
+		v.Pattern("serialNumber", serial, PatternSerialNumber, allRunes(serial, func(r rune) bool {
+			return isWordChar(r) || strings.ContainsRune("+=/:,.@-", r)
+		}))
+	}
+	return v.Err()
+}
+
+// ValidateAuthenticationCode checks a TOTP code parameter
+// (authenticationCode1/2, tokenCode): exactly six digits.
+func ValidateAuthenticationCode(field, code string) *Error {
+	var v Validation
+	v.Length(field, code, 6, 6)
+	if code != "" {
+		v.Pattern(field, code, `[\d]+`, allRunes(code, func(r rune) bool { return r >= '0' && r <= '9' }))
+	}
+	return v.Err()
+}
 
 // pathInvalidMessage is AWS's own message for a path that is not "/" or
 // "/.../" (it is sent instead of the pattern text).
@@ -427,4 +452,101 @@ func formatTags(tags []Tag) string {
 		parts[i] = fmt.Sprintf("{Key: %s, Value: %s}", t.Key, t.Value)
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// ValidateExternalID checks an AssumeRole ExternalId: 2-1224 characters of
+// [\w+=,.@:/-].
+func ValidateExternalID(id string) *Error {
+	var v Validation
+	v.Length("externalId", id, 2, 1224)
+	v.Pattern("externalId", id, `[\w+=,.@:\/-]*`, allRunes(id, func(r rune) bool {
+		return isWordChar(r) || strings.ContainsRune("+=,.@:/-", r)
+	}))
+	return v.Err()
+}
+
+// ValidateSourceIdentity checks an AssumeRole* SourceIdentity: 2-64
+// characters of [\w+=,.@-].
+func ValidateSourceIdentity(id string) *Error {
+	var v Validation
+	v.Length("sourceIdentity", id, 2, 64)
+	v.Pattern("sourceIdentity", id, PatternSessionName, MatchesNamePattern(id))
+	return v.Err()
+}
+
+// ValidateFederatedUserName checks GetFederationToken's Name: 2-32
+// characters of [\w+=,.@-].
+func ValidateFederatedUserName(name string) *Error {
+	var v Validation
+	v.Length("name", name, 2, 32)
+	v.Pattern("name", name, PatternSessionName, MatchesNamePattern(name))
+	return v.Err()
+}
+
+// PatternAccountAlias is the model's pattern for account aliases.
+const PatternAccountAlias = `^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$`
+
+// ValidateAccountAlias checks CreateAccountAlias's AccountAlias: 3-63
+// characters of lower-case letters, digits and single hyphens, starting
+// and ending with a letter or digit. An all-digit alias would read as an
+// account ID, which AWS forbids; iamd reports it as InvalidInput in its own
+// words.
+func ValidateAccountAlias(alias string) *Error {
+	var v Validation
+	v.Length("accountAlias", alias, 3, 63)
+	v.Pattern("accountAlias", alias, PatternAccountAlias, validAliasChars(alias))
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if ValidAccountID(alias) {
+		return InvalidInput("The account alias %s must not be a 12-digit number.", alias)
+	}
+	return nil
+}
+
+func validAliasChars(s string) bool {
+	if len(s) < 3 {
+		return false
+	}
+	isAlnum := func(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') }
+	if !isAlnum(s[0]) || !isAlnum(s[len(s)-1]) {
+		return false
+	}
+	for i := 1; i < len(s)-1; i++ {
+		c := s[i]
+		if c == '-' {
+			if s[i+1] == '-' {
+				return false
+			}
+			continue
+		}
+		if !isAlnum(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidateSAMLProviderName checks a SAML provider Name: 1-128 characters
+// of [\w._-].
+func ValidateSAMLProviderName(name string) *Error {
+	var v Validation
+	v.Length("name", name, 1, 128)
+	if name != "" {
+		v.Pattern("name", name, `[\w._-]+`, allRunes(name, func(r rune) bool {
+			return isWordChar(r) || r == '.' || r == '-'
+		}))
+	}
+	return v.Err()
+}
+
+// ValidateMaxItems checks a List* MaxItems (1-1000); 0 means "not given"
+// and is the caller's default of 100.
+func ValidateMaxItems(n int64) *Error {
+	if n == 0 {
+		return nil
+	}
+	var v Validation
+	v.Range("maxItems", n, 1, 1000)
+	return v.Err()
 }

@@ -51,7 +51,7 @@ func TestValidateNames(t *testing.T) {
 		{ValidatePolicyName, "ValidatePolicyName", "policyName", 128},
 		{ValidateInstanceProfileName, "ValidateInstanceProfileName", "instanceProfileName", 128},
 		{ValidateServerCertificateName, "ValidateServerCertificateName", "serverCertificateName", 128},
-		{ValidateMFADeviceName, "ValidateMFADeviceName", "virtualMFADeviceName", 226},
+		{ValidateMFADeviceName, "ValidateMFADeviceName", "virtualMFADeviceName", -1}, // no maximum
 	}
 	for _, tc := range tests {
 		cases := []struct {
@@ -61,18 +61,30 @@ func TestValidateNames(t *testing.T) {
 			{"alice", wantErr{}},
 			{"a", wantErr{}},
 			{"Alice_Smith+ops=1,x.y@example-corp", wantErr{}},
-			{s("a", tc.max), wantErr{}},
-			{s("a", tc.max+1), maxLenErr(tc.field, s("a", tc.max+1), tc.max)},
 			{"", minLenErr(tc.field, "", 1)},
 			{"bad name", patternErr(tc.field, "bad name")},
 			{"a/b", patternErr(tc.field, "a/b")},
 			{"a:b", patternErr(tc.field, "a:b")},
 			{"é", patternErr(tc.field, "é")}, // \w is ASCII only
 			{"a*", patternErr(tc.field, "a*")},
-			{s("!", tc.max+1), wantErr{CodeValidationError, fmt.Sprintf(
-				"2 validation errors detected: Value '%[1]s' at '%[2]s' failed to satisfy constraint: Member must have length less than or equal to %[3]d; "+
-					"Value '%[1]s' at '%[2]s' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-				s("!", tc.max+1), tc.field, tc.max)}},
+		}
+		if tc.max < 0 {
+			cases = append(cases, struct {
+				in   string
+				want wantErr
+			}{s("a", 1000), wantErr{}})
+		} else {
+			cases = append(cases, []struct {
+				in   string
+				want wantErr
+			}{
+				{s("a", tc.max), wantErr{}},
+				{s("a", tc.max+1), maxLenErr(tc.field, s("a", tc.max+1), tc.max)},
+				{s("!", tc.max+1), wantErr{CodeValidationError, fmt.Sprintf(
+					"2 validation errors detected: Value '%[1]s' at '%[2]s' failed to satisfy constraint: Member must have length less than or equal to %[3]d; "+
+						"Value '%[1]s' at '%[2]s' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+					s("!", tc.max+1), tc.field, tc.max)}},
+			}...)
 		}
 		for _, c := range cases {
 			checkErr(t, fmt.Sprintf("%s(%.20q)", tc.fname, c.in), tc.fn(c.in), c.want)
@@ -308,4 +320,53 @@ func TestValidationAccumulates(t *testing.T) {
 		"Value '' at 'userName' failed to satisfy constraint: Member must have length greater than or equal to 1; " +
 		"Value '0' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1; " +
 		"Value at 'password' failed to satisfy constraint: Member must have length greater than or equal to 1"})
+}
+
+func TestValidateSTSAndMiscFields(t *testing.T) {
+	tests := []struct {
+		name string
+		err  *Error
+		ok   bool
+		msg  string // checked when not ok and non-empty
+	}{
+		{"serial arn", ValidateSerialNumber("arn:aws:iam::123456789012:mfa/alice"), true, ""},
+		{"serial hardware", ValidateSerialNumber("GAHT12345678"), true, ""},
+		{"serial short", ValidateSerialNumber("GAHT1234"), false, "1 validation error detected: Value 'GAHT1234' at 'serialNumber' failed to satisfy constraint: Member must have length greater than or equal to 9"},
+		{"serial too long", ValidateSerialNumber(MFAARN("123456789012", "/", strings.Repeat("d", 227))), false, ""},
+		{"serial bad char", ValidateSerialNumber("arn:aws:iam::1:mfa/a b"), false, "1 validation error detected: Value 'arn:aws:iam::1:mfa/a b' at 'serialNumber' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=/:,.@-]+"},
+		{"code ok", ValidateAuthenticationCode("authenticationCode1", "012345"), true, ""},
+		{"code short", ValidateAuthenticationCode("authenticationCode1", "12345"), false, "1 validation error detected: Value '12345' at 'authenticationCode1' failed to satisfy constraint: Member must have length greater than or equal to 6"},
+		{"code letters", ValidateAuthenticationCode("tokenCode", "12a456"), false, "1 validation error detected: Value '12a456' at 'tokenCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\d]+"},
+		{"external id ok", ValidateExternalID("urn:partner/123=abc"), true, ""},
+		{"external id short", ValidateExternalID("x"), false, ""},
+		{"external id space", ValidateExternalID("a b"), false, "1 validation error detected: Value 'a b' at 'externalId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*"},
+		{"external id max", ValidateExternalID(strings.Repeat("e", 1224)), true, ""},
+		{"source identity ok", ValidateSourceIdentity("alice@example.com"), true, ""},
+		{"source identity colon", ValidateSourceIdentity("a:b"), false, ""},
+		{"federated ok", ValidateFederatedUserName("bob"), true, ""},
+		{"federated 33", ValidateFederatedUserName(strings.Repeat("b", 33)), false, ""},
+		{"alias ok", ValidateAccountAlias("my-company-prod"), true, ""},
+		{"alias upper", ValidateAccountAlias("MyCompany"), false, "1 validation error detected: Value 'MyCompany' at 'accountAlias' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$"},
+		{"alias double hyphen", ValidateAccountAlias("a--b"), false, ""},
+		{"alias leading hyphen", ValidateAccountAlias("-ab"), false, ""},
+		{"alias trailing hyphen", ValidateAccountAlias("ab-"), false, ""},
+		{"alias short", ValidateAccountAlias("ab"), false, ""},
+		{"alias 12 digits", ValidateAccountAlias("123456789012"), false, "The account alias 123456789012 must not be a 12-digit number."},
+		{"alias 11 digits", ValidateAccountAlias("12345678901"), true, ""},
+		{"saml ok", ValidateSAMLProviderName("Okta_prod-1.x"), true, ""},
+		{"saml plus", ValidateSAMLProviderName("a+b"), false, ""},
+		{"max items default", ValidateMaxItems(0), true, ""},
+		{"max items 1000", ValidateMaxItems(1000), true, ""},
+		{"max items 1001", ValidateMaxItems(1001), false, "1 validation error detected: Value '1001' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 1000"},
+		{"max items negative", ValidateMaxItems(-1), false, ""},
+	}
+	for _, tc := range tests {
+		if (tc.err == nil) != tc.ok {
+			t.Errorf("%s: err = %v, want ok=%v", tc.name, tc.err, tc.ok)
+			continue
+		}
+		if tc.err != nil && tc.msg != "" && tc.err.Message != tc.msg {
+			t.Errorf("%s:\n got %s\nwant %s", tc.name, tc.err.Message, tc.msg)
+		}
+	}
 }
