@@ -25,8 +25,12 @@ func (s *Suite) TestAccessKeysRootAndUser(t *testing.T) {
 	for _, k := range []store.AccessKey{root1, root0, user} {
 		ExpectBump(t, st, Account1, func(ctx context.Context, tx store.Txn) error { return tx.CreateAccessKey(ctx, k) })
 	}
-	dup := user
-	dup.AccountID = Account1
+	// Key IDs are unique across accounts and owners.
+	dup := root1
+	dup.ID = user.ID
+	WantErr(t, st.Tx(ctx, func(tx store.Txn) error { return tx.CreateAccessKey(ctx, dup) }), store.ErrConflict)
+	NewAccount(t, st, Account2)
+	dup.AccountID = Account2
 	WantErr(t, st.Tx(ctx, func(tx store.Txn) error { return tx.CreateAccessKey(ctx, dup) }), store.ErrConflict)
 	orphan := root1
 	orphan.ID, orphan.AccountID = "AKIAORPHAN0000000001", "999999999999"

@@ -48,34 +48,32 @@ func (s *Suite) TestAccountListPages(t *testing.T) {
 		NewAccount(t, st, id)
 		ids = append([]string{id}, ids...)
 	}
-	var got []string
-	p := store.Page{Limit: 2}
-	for pages := 0; ; pages++ {
-		if pages > 5 {
-			t.Fatal("pagination does not terminate")
-		}
-		type page struct {
-			items []store.Account
-			more  bool
-		}
-		pg, err := Get(t, st, func(ctx context.Context, tx store.Txn) (page, error) {
-			items, more, err := tx.ListAccounts(ctx, p)
-			return page{items, more}, err
-		})
-		WantErr(t, err, nil)
-		if len(pg.items) > 2 {
-			t.Fatalf("page has %d items, limit 2", len(pg.items))
-		}
-		for _, a := range pg.items {
+	listAccounts := func(ctx context.Context, tx store.Txn, p store.Page) ([]store.Account, bool, error) {
+		return tx.ListAccounts(ctx, p)
+	}
+	for _, limit := range []int{1, 2, 5, 6} {
+		var got []string
+		for _, a := range CollectPages(t, st, limit, listAccounts, func(a store.Account) string { return a.ID }) {
 			got = append(got, a.ID)
 		}
-		if !pg.more {
-			break
+		if fmt.Sprint(got) != fmt.Sprint(ids) {
+			t.Fatalf("limit %d: listed %v, want %v", limit, got, ids)
 		}
-		p.After = pg.items[len(pg.items)-1].ID
 	}
-	if fmt.Sprint(got) != fmt.Sprint(ids) {
-		t.Fatalf("listed %v, want %v", got, ids)
+	// After is exclusive and need not be an existing key.
+	rest, more, err := func() ([]store.Account, bool, error) {
+		var items []store.Account
+		var more bool
+		err := st.View(t.Context(), func(tx store.Txn) error {
+			var err error
+			items, more, err = tx.ListAccounts(t.Context(), store.Page{After: ids[1] + "5", Limit: 2})
+			return err
+		})
+		return items, more, err
+	}()
+	WantErr(t, err, nil)
+	if len(rest) != 2 || rest[0].ID != ids[2] || rest[1].ID != ids[3] || !more {
+		t.Fatalf("page after %s = %+v (more %v), want %s, %s and more", ids[1]+"5", rest, more, ids[2], ids[3])
 	}
 	all, err := Get(t, st, func(ctx context.Context, tx store.Txn) ([]store.Account, error) {
 		items, more, err := tx.ListAccounts(ctx, store.Page{})

@@ -140,5 +140,44 @@ func Get[T any](t *testing.T, st store.Store, fn func(ctx context.Context, tx st
 	return out, err
 }
 
+// CollectPages calls list with pages of limit items, following the
+// continuation key (key of the last item) until list reports no more, and
+// returns everything listed. It fails the test when a page exceeds the limit,
+// is empty while more are reported, or pagination does not end. Area tests
+// use it for every paginated List method.
+func CollectPages[T any](t *testing.T, st store.Store, limit int,
+	list func(ctx context.Context, tx store.Txn, p store.Page) ([]T, bool, error), key func(T) string) []T {
+	t.Helper()
+	var all []T
+	p := store.Page{Limit: limit}
+	for pages := 0; ; pages++ {
+		if pages > 10000 {
+			t.Fatal("pagination does not terminate")
+		}
+		var items []T
+		var more bool
+		MustView(t, st, func(tx store.Txn) error {
+			var err error
+			items, more, err = list(t.Context(), tx, p)
+			return err
+		})
+		if limit > 0 && len(items) > limit {
+			t.Fatalf("page of %d items, limit %d", len(items), limit)
+		}
+		all = append(all, items...)
+		if !more {
+			return all
+		}
+		if len(items) == 0 {
+			t.Fatal("empty page reports more items")
+		}
+		next := key(items[len(items)-1])
+		if next <= p.After && p.After != "" {
+			t.Fatalf("continuation key %q does not advance past %q", next, p.After)
+		}
+		p.After = next
+	}
+}
+
 // errTest is returned by closures that must roll back.
 var errTest = fmt.Errorf("storetest: closure failed on purpose")
