@@ -2,11 +2,13 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/iamd/iamd/internal/store"
 	"github.com/iamd/iamd/internal/store/storetest"
@@ -133,5 +135,40 @@ func TestClassify(t *testing.T) {
 	plain := errors.New("plain")
 	if classify(plain) != plain {
 		t.Fatal("classify changed a non-SQLite error")
+	}
+}
+
+func TestConnectionSettings(t *testing.T) {
+	st := openTemp(t, Options{BusyTimeout: 1234 * time.Millisecond})
+	pragma := func(db *sql.DB, name string) string {
+		t.Helper()
+		var v string
+		if err := db.QueryRowContext(t.Context(), "PRAGMA "+name).Scan(&v); err != nil {
+			t.Fatalf("PRAGMA %s: %v", name, err)
+		}
+		return v
+	}
+	for _, db := range []*sql.DB{st.writer, st.reader} {
+		if got := pragma(db, "journal_mode"); got != "wal" {
+			t.Errorf("journal_mode = %s, want wal", got)
+		}
+		if got := pragma(db, "foreign_keys"); got != "1" {
+			t.Errorf("foreign_keys = %s, want 1", got)
+		}
+		if got := pragma(db, "busy_timeout"); got != "1234" {
+			t.Errorf("busy_timeout = %s, want 1234", got)
+		}
+		if got := pragma(db, "synchronous"); got != "2" {
+			t.Errorf("synchronous = %s, want 2 (FULL)", got)
+		}
+	}
+	if got := pragma(st.writer, "query_only"); got != "0" {
+		t.Errorf("writer query_only = %s", got)
+	}
+	if got := pragma(st.reader, "query_only"); got != "1" {
+		t.Errorf("reader query_only = %s", got)
+	}
+	if st.writer.Stats().MaxOpenConnections != 1 {
+		t.Errorf("writer pool allows %d connections, want 1", st.writer.Stats().MaxOpenConnections)
 	}
 }
