@@ -2,11 +2,13 @@ package iam
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -375,5 +377,31 @@ func TestNewValidatesConfig(t *testing.T) {
 	svc := New(good)
 	if svc.Quotas() != DefaultQuotas() {
 		t.Fatal("zero quotas did not default")
+	}
+}
+
+// Several nodes starting at once all bootstrap the same account and key.
+func TestEnsureAccountConcurrentNodes(t *testing.T) {
+	env := newTestService(t, masterKey(1))
+	const nodes = 10
+	errs := make([]error, nodes)
+	var wg sync.WaitGroup
+	for i := range nodes {
+		wg.Go(func() { errs[i] = env.svc.EnsureAccount(context.Background(), testAccount, testKeyID, testSecret) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("node %d: %v", i, err)
+		}
+	}
+	var keys []store.AccessKey
+	err := env.store.View(t.Context(), func(tx store.Txn) error {
+		var err error
+		keys, err = tx.ListAccessKeys(t.Context(), testAccount, "")
+		return err
+	})
+	if err != nil || len(keys) != 1 || keys[0].ID != testKeyID {
+		t.Fatalf("root keys after concurrent bootstrap: %+v, %v", keys, err)
 	}
 }
