@@ -35,6 +35,7 @@ type workload struct {
 	name     string
 	docs     map[string][]byte // file name → document
 	set      *policy.Set
+	prepared *policy.Prepared
 	requests []workloadRequest
 	reqs     []*policy.Request
 }
@@ -88,6 +89,7 @@ func loadWorkload(tb testing.TB, name string) *workload {
 		}
 		w.set.Identity = append(w.set.Identity, c)
 	}
+	w.prepared = w.set.Prepare()
 	raw, err := os.ReadFile(filepath.Join(dir, "requests.json"))
 	if err != nil {
 		tb.Fatal(err)
@@ -138,16 +140,37 @@ func workloadToRequest(tb testing.TB, r workloadRequest) *policy.Request {
 	}
 }
 
-// checkWorkload asserts every expected decision.
+// checkWorkload asserts every expected decision, from the plain Set and
+// from the Prepared set, and that both explain it the same way.
 func checkWorkload(tb testing.TB, w *workload) {
 	tb.Helper()
-	var res policy.Result
+	var res, pres policy.Result
 	for i, r := range w.requests {
 		w.set.Evaluate(w.reqs[i], &res)
 		if got := res.Decision.String(); got != r.Expect {
 			tb.Fatalf("%s/%s: decision %s, want %s (matched %+v, denied by %v)", w.name, r.Name, got, r.Expect, res.Matched, res.DeniedBy)
 		}
+		w.prepared.Evaluate(w.reqs[i], &pres)
+		if pres.Decision != res.Decision || pres.DeniedBy != res.DeniedBy || !slices.Equal(pres.Matched, res.Matched) {
+			tb.Fatalf("%s/%s: prepared set gives %v %v %+v, plain set %v %v %+v", w.name, r.Name,
+				pres.Decision, pres.DeniedBy, pres.Matched, res.Decision, res.DeniedBy, res.Matched)
+		}
 	}
+}
+
+// evaluator is the entry point a benchmark times.
+type evaluator interface {
+	Evaluate(*policy.Request, *policy.Result)
+}
+
+func (w *workload) engines() []struct {
+	name string
+	ev   evaluator
+} {
+	return []struct {
+		name string
+		ev   evaluator
+	}{{"set", w.set}, {"prepared", w.prepared}}
 }
 
 var workloadNames = []string{"W1-simple", "W2-realistic", "W3-large"}
@@ -164,17 +187,19 @@ func BenchmarkEvaluate(b *testing.B) {
 	for _, name := range workloadNames {
 		w := loadWorkload(b, name)
 		checkWorkload(b, w)
-		for i, r := range w.requests {
-			req := w.reqs[i]
-			b.Run(fmt.Sprintf("%s/%s", name, r.Name), func(b *testing.B) {
-				var res policy.Result
-				w.set.Evaluate(req, &res) // warm the result's buffers
-				b.ReportAllocs()
-				b.ResetTimer()
-				for b.Loop() {
-					w.set.Evaluate(req, &res)
-				}
-			})
+		for _, eng := range w.engines() {
+			for i, r := range w.requests {
+				req := w.reqs[i]
+				b.Run(fmt.Sprintf("%s/%s/%s", name, eng.name, r.Name), func(b *testing.B) {
+					var res policy.Result
+					eng.ev.Evaluate(req, &res) // warm the caches and the result's buffers
+					b.ReportAllocs()
+					b.ResetTimer()
+					for b.Loop() {
+						eng.ev.Evaluate(req, &res)
+					}
+				})
+			}
 		}
 	}
 }
@@ -189,8 +214,9 @@ func BenchmarkEvaluateLatency(b *testing.B) {
 		checkWorkload(b, w)
 		for i, r := range w.requests {
 			req := w.reqs[i]
-			b.Run(fmt.Sprintf("%s/%s", name, r.Name), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/prepared/%s", name, r.Name), func(b *testing.B) {
 				var res policy.Result
+				w.prepared.Evaluate(req, &res)
 				lat := make([]time.Duration, samples)
 				// Each sample times a small batch: a single fast decision is
 				// close to the timer's resolution.
@@ -199,7 +225,7 @@ func BenchmarkEvaluateLatency(b *testing.B) {
 					for s := range lat {
 						start := time.Now()
 						for range batch {
-							w.set.Evaluate(req, &res)
+							w.prepared.Evaluate(req, &res)
 						}
 						lat[s] = time.Since(start) / batch
 					}

@@ -7,36 +7,35 @@ import (
 	"sync/atomic"
 )
 
-// actionCache remembers, per policy, which statements match an action. The
-// statement index narrows the candidates to the action's service and
-// first letter, but wildcard patterns still have to be tried; a workload
-// uses a small set of actions over and over, so the answer is kept. The
-// cache is a copy-on-write snapshot: lookups are lock-free and allocation
-// free; a miss computes the list (allocating) and publishes a new
-// snapshot. It is bounded so that a caller sending arbitrary action names
-// cannot grow it without limit; past the bound the index is scanned on
-// every request.
-type actionCache struct {
+// actionCache remembers, per action, which statements match it. The
+// statement index narrows the candidates to the action's service and first
+// letter, but wildcard patterns still have to be tried; a workload uses a
+// small set of actions over and over, so the answer is kept. The cache is a
+// copy-on-write snapshot: lookups are lock-free and allocation-free; a miss
+// computes the answer (allocating) and publishes a new snapshot. It is
+// bounded so that a caller sending arbitrary action names cannot grow it
+// without limit; past the bound the caller computes the answer each time.
+type actionCache[T any] struct {
 	mu   sync.Mutex
-	snap atomic.Pointer[cacheSnap]
+	snap atomic.Pointer[cacheSnap[T]]
 }
 
 const maxCachedActions = 1024
 
-type cacheEntry struct {
-	action string  // lower-cased; verified on lookup, the hash alone is not trusted
-	stmts  []int32 // matching statements: Deny first, then Allow
-	nDeny  int
+type cacheEntry[T any] struct {
+	raw    string // the action as first requested: a fast exact comparison
+	action string // lower-cased; verified on lookup, the hash alone is not trusted
+	val    T
 }
 
-type cacheSnap struct {
+type cacheSnap[T any] struct {
 	keys    []uint64
 	slots   []int32 // index into entries
 	mask    uint64
-	entries []cacheEntry
+	entries []cacheEntry[T]
 }
 
-func (c *actionCache) get(key uint64, action string) *cacheEntry {
+func (c *actionCache[T]) get(key uint64, action string) *T {
 	s := c.snap.Load()
 	if s == nil {
 		return nil
@@ -46,8 +45,8 @@ func (c *actionCache) get(key uint64, action string) *cacheEntry {
 		switch s.keys[i] {
 		case key:
 			ent := &s.entries[s.slots[i]]
-			if equalFoldASCII(ent.action, action) {
-				return ent
+			if ent.raw == action || equalFoldASCII(ent.action, action) {
+				return &ent.val
 			}
 		case 0:
 			return nil
@@ -55,13 +54,13 @@ func (c *actionCache) get(key uint64, action string) *cacheEntry {
 	}
 }
 
-// fill computes and caches the entry for an action; nil when the cache is
-// full.
-func (c *actionCache) fill(p *Compiled, act actionKey, action string) *cacheEntry {
+// fill computes (with compute) and caches the value for an action; nil
+// when the cache is full.
+func (c *actionCache[T]) fill(key uint64, action string, compute func() T) *T {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if ent := c.get(act.full, action); ent != nil {
-		return ent
+	if v := c.get(key, action); v != nil {
+		return v
 	}
 	old := c.snap.Load()
 	n := 0
@@ -71,23 +70,13 @@ func (c *actionCache) fill(p *Compiled, act actionKey, action string) *cacheEntr
 	if n >= maxCachedActions {
 		return nil
 	}
-	var deny, allow []int32
-	p.eachCandidate(act, action, func(i int32) {
-		if p.stmts[i].effect == EffectDeny {
-			deny = append(deny, i)
-		} else if p.stmts[i].effect == EffectAllow {
-			allow = append(allow, i)
-		}
-	})
-	slices.Sort(deny)
-	slices.Sort(allow)
-	ent := cacheEntry{action: strings.ToLower(action), stmts: append(deny, allow...), nDeny: len(deny)}
-
-	s := &cacheSnap{entries: make([]cacheEntry, 0, n+1)}
+	s := &cacheSnap[T]{entries: make([]cacheEntry[T], 0, n+1)}
 	if old != nil {
 		s.entries = append(s.entries, old.entries...)
 	}
-	s.entries = append(s.entries, ent)
+	s.entries = append(s.entries, cacheEntry[T]{
+		raw: strings.Clone(action), action: strings.ToLower(action), val: compute(),
+	})
 	size := uint64(8)
 	for size < uint64(len(s.entries))*2 {
 		size <<= 1
@@ -102,7 +91,38 @@ func (c *actionCache) fill(p *Compiled, act actionKey, action string) *cacheEntr
 		s.keys[i], s.slots[i] = k, int32(j)
 	}
 	c.snap.Store(s)
-	return &s.entries[len(s.entries)-1]
+	return &s.entries[len(s.entries)-1].val
+}
+
+// stmtList is a policy's statements matching one action: Deny first, then
+// Allow, each in document order.
+type stmtList struct {
+	stmts []int32
+	nDeny int
+}
+
+// statementsFor returns the statements of p whose Action/NotAction
+// matches, from the cache when possible. ok is false when the cache is
+// full; the caller then walks eachCandidate itself.
+func (p *Compiled) statementsFor(act actionKey, action string) (*stmtList, bool) {
+	if l := p.cache.get(act.full, action); l != nil {
+		return l, true
+	}
+	l := p.cache.fill(act.full, action, func() stmtList {
+		var deny, allow []int32
+		p.eachCandidate(act, action, func(i int32) {
+			switch p.stmts[i].effect {
+			case EffectDeny:
+				deny = append(deny, i)
+			case EffectAllow:
+				allow = append(allow, i)
+			}
+		})
+		slices.Sort(deny)
+		slices.Sort(allow)
+		return stmtList{stmts: append(deny, allow...), nDeny: len(deny)}
+	})
+	return l, l != nil
 }
 
 // eachCandidate calls f for every statement whose Action/NotAction

@@ -33,7 +33,7 @@ type Compiled struct {
 	// "*", and actions whose vendor is "*".
 	global []int32
 
-	cache actionCache
+	cache actionCache[stmtList]
 }
 
 type cstmt struct {
@@ -49,6 +49,11 @@ type cstmt struct {
 	hasResource bool
 	notResource bool
 	resources   []resPat
+	// resFirst is a quick filter: the possible first bytes of the
+	// resource part of a matching ARN (resAny: no filter). Most statements
+	// of a large policy set are rejected by it without calling the matcher.
+	resFirst [4]uint64
+	resAny   bool
 
 	principal    *cprincipal
 	notPrincipal bool
@@ -230,8 +235,22 @@ func Compile(id string, kind Kind, p *Policy) (*Compiled, error) {
 		}
 
 		cs.hasResource, cs.notResource = s.HasResource, s.NotResource
+		cs.resAny = !s.HasResource || s.NotResource
 		for _, r := range s.Resources {
-			cs.resources = append(cs.resources, compileResource(r.Value, vars))
+			rp := compileResource(r.Value, vars)
+			cs.resources = append(cs.resources, rp)
+			seg := &rp.segs[5]
+			switch {
+			case rp.any || seg.parts != nil && seg.parts[0].kind != partText:
+				cs.resAny = true
+			case seg.text == "":
+				cs.resFirst[0] |= 1 // byte 0 stands for an empty resource part
+			case seg.text[0] == '*' || seg.text[0] == '?':
+				cs.resAny = true
+			default:
+				b := seg.text[0]
+				cs.resFirst[b>>6] |= 1 << (b & 63)
+			}
 		}
 
 		if s.Principal != nil {

@@ -52,6 +52,7 @@ type evaluator struct {
 	rsegs        [6]string
 	rhead        string // the request resource up to and including the fifth colon
 	rIsARN       bool
+	rFirst       byte // first byte of the request's resource part (0: empty)
 	hasBoundary  bool
 	collect      bool
 	resourceKind bool // evaluating a resource/trust policy: principals count
@@ -91,6 +92,9 @@ func (e *evaluator) init(req *Request, res *Result, hasBoundary bool) {
 	e.rsegs, e.rIsARN = splitARN(req.Resource)
 	if e.rIsARN {
 		e.rhead = req.Resource[:len(req.Resource)-len(e.rsegs[5])]
+		if e.rsegs[5] != "" {
+			e.rFirst = e.rsegs[5][0]
+		}
 	}
 }
 
@@ -142,11 +146,8 @@ func (s *Set) Evaluate(req *Request, res *Result) {
 // then Allow statements until the slot holds the best possible allow.
 func (e *evaluator) scan(c *Compiled, kind Kind, slot int, t *tally) {
 	e.resourceKind = kind == KindResource || kind == KindTrust
-	ent := c.cache.get(e.act.full, e.req.Action)
-	if ent == nil {
-		ent = c.cache.fill(c, e.act, e.req.Action)
-	}
-	if ent == nil {
+	ent, ok := c.statementsFor(e.act, e.req.Action)
+	if !ok {
 		// The cache is full: scan the index.
 		c.eachCandidate(e.act, e.req.Action, func(i int32) {
 			e.visit(c, i, kind, slot, t)
@@ -171,6 +172,9 @@ func (e *evaluator) visit(c *Compiled, i int32, kind Kind, slot int, t *tally) {
 	st := &c.stmts[i]
 	if st.effect == EffectAllow && t.allow[slot].cls == clsDirect {
 		return
+	}
+	if !st.resAny && e.rIsARN && st.resFirst[e.rFirst>>6]&(1<<(e.rFirst&63)) == 0 {
+		return // no Resource entry can match (NotResource never gets here)
 	}
 	cls := e.applies(st)
 	if cls == clsNone {
@@ -246,19 +250,14 @@ func (e *evaluator) decide(s *Set, t *tally) {
 		resourceKind = KindTrust
 	}
 	// grant lists, for an Allow, the statements that had to allow.
-	grant := func(useResource, useRest bool) {
+	grant := func(slots ...int) {
 		res.Decision = Allow
 		if levels > 0 {
 			res.Matched = append(res.Matched, t.allow[slotSCP].match(KindSCP))
 		}
-		if useResource && rb != clsNone {
-			res.Matched = append(res.Matched, t.allow[slotResource].match(resourceKind))
-		}
-		if useRest {
-			for slot, k := range [...]Kind{slotIdentity: KindIdentity, slotBoundary: KindBoundary, slotSession: KindSession} {
-				if slot != slotResource && t.allow[slot].cls != clsNone {
-					res.Matched = append(res.Matched, t.allow[slot].match(k))
-				}
+		for _, slot := range slots {
+			if t.allow[slot].cls != clsNone {
+				res.Matched = append(res.Matched, t.allow[slot].match(kindOfSlot(slot, s.Resource)))
 			}
 		}
 	}
@@ -266,7 +265,7 @@ func (e *evaluator) decide(s *Set, t *tally) {
 		// The resource policy names the caller: implicit denies in the
 		// identity policies, the boundary and session policies do not
 		// block (evaluation.md §3).
-		grant(true, false)
+		grant(slotResource)
 		return
 	}
 	if rb == clsNone && (resourceKind == KindTrust || cross) {
@@ -277,11 +276,18 @@ func (e *evaluator) decide(s *Set, t *tally) {
 	}
 	if p.Type == PrincipalRoot && !cross {
 		// The root user needs no identity policy in its own account.
-		grant(rb >= clsRole, false)
+		if rb >= clsRole {
+			grant(slotResource)
+		} else {
+			grant()
+		}
 		return
 	}
-	idAllow := t.allow[slotIdentity].cls != clsNone
-	if !idAllow && !(rb == clsRole && !cross) {
+	// A resource policy naming the caller's role (or the user behind a
+	// federated session) grants without the identity policies, but the
+	// boundary and session policies still apply.
+	viaRole := rb == clsRole && !cross
+	if !viaRole && t.allow[slotIdentity].cls == clsNone {
 		res.DeniedBy = KindIdentity
 		return
 	}
@@ -289,15 +295,33 @@ func (e *evaluator) decide(s *Set, t *tally) {
 		res.DeniedBy = KindBoundary
 		return
 	}
-	sessionPresent := s.HasSession || len(s.Session) > 0
-	if (sessionPresent || p.Type == PrincipalFederatedUser) && t.allow[slotSession].cls == clsNone {
+	// Session policies limit role sessions (when the session has them)
+	// and federated-user sessions (always: none means no permissions).
+	needSession := p.Type == PrincipalFederatedUser ||
+		(isRoleSession(p.Type) && (s.HasSession || len(s.Session) > 0))
+	if needSession && t.allow[slotSession].cls == clsNone {
 		res.DeniedBy = KindSession
 		return
 	}
+	var slots [4]int
+	n := 0
+	add := func(slot int) { slots[n] = slot; n++ }
+	if !viaRole {
+		add(slotIdentity)
+	}
 	// In the same account an account-level grant in a resource policy
-	// adds nothing to the identity allow; a trust policy and the resource
-	// side of a cross-account request are required, so they are listed.
-	grant(cross || resourceKind == KindTrust || !idAllow || rb >= clsRole, true)
+	// adds nothing to the identity allow; a trust policy, a role-level
+	// grant and the resource side of a cross-account request are needed.
+	if cross || viaRole || resourceKind == KindTrust {
+		add(slotResource)
+	}
+	if s.Boundary != nil {
+		add(slotBoundary)
+	}
+	if needSession {
+		add(slotSession)
+	}
+	grant(slots[:n]...)
 }
 
 // EvaluateTrust evaluates a role trust policy (or any resource policy)
