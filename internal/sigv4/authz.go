@@ -50,20 +50,37 @@ func ParseAuthorization(header string) (Authorization, error) {
 	var haveCred, haveSigned, haveSig bool
 	// AWS tokenises the rest on commas and white space alike, so
 	// "Credential= AKID/…" is reported as a pair without '='.
-	parts := strings.FieldsFunc(rest, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
-	for _, part := range parts {
+	for len(rest) > 0 {
+		if c := rest[0]; c == ',' || c == ' ' || c == '\t' {
+			rest = rest[1:]
+			continue
+		}
+		end := strings.IndexAny(rest, ", \t")
+		if end < 0 {
+			end = len(rest)
+		}
+		part := rest[:end]
+		rest = rest[end:]
 		k, v, ok := strings.Cut(part, "=")
 		if !ok {
 			return a, errIncomplete(fmt.Sprintf(
 				"'%s' not a valid key=value pair (missing equal-sign) in Authorization header: '%s'.", part, header))
 		}
+		var dup bool
 		switch k {
 		case "Credential":
+			dup = haveCred
 			cred, haveCred = v, true
 		case "SignedHeaders":
+			dup = haveSigned
 			signed, haveSigned = v, true
 		case "Signature":
+			dup = haveSig
 			sig, haveSig = v, true
+		}
+		if dup {
+			// Which of two values was meant is ambiguous; refuse both.
+			return a, errIncomplete(fmt.Sprintf("'%s' appears more than once in Authorization header: '%s'.", k, header))
 		}
 	}
 	if !haveCred || !haveSigned || !haveSig {

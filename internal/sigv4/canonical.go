@@ -248,13 +248,55 @@ func headerValues(h map[string][]string, lower string) []string {
 	return vs
 }
 
+// compareFold compares k, folded to lower case, with lower (ASCII only,
+// as header names are).
+func compareFold(k, lower string) int {
+	n := min(len(k), len(lower))
+	for i := 0; i < n; i++ {
+		c := k[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			if c < lower[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return len(k) - len(lower)
+}
+
+// gatherHeaders returns the values of each header in names (lower case,
+// sorted, unique), indexed like names, in one pass over the map instead of
+// one per name. A name present under several differently-cased keys falls
+// back to headerValues for its deterministic order.
+func gatherHeaders(h map[string][]string, names []string) [][]string {
+	out := make([][]string, len(names))
+	var seen uint64 // names already filled, for the first 64
+	for k, vs := range h {
+		i := sort.Search(len(names), func(i int) bool { return compareFold(k, names[i]) <= 0 })
+		if i == len(names) || compareFold(k, names[i]) != 0 {
+			continue
+		}
+		if i < 64 && seen&(1<<i) == 0 {
+			seen |= 1 << i
+			out[i] = vs
+			continue
+		}
+		out[i] = headerValues(h, names[i])
+	}
+	return out
+}
+
 // canonicalRequestInput is everything the canonical request depends on.
 type canonicalRequestInput struct {
 	method        string
 	uri           string // canonical URI, already encoded
 	query         string // canonical query string
 	header        map[string][]string
-	host          string // used when header has no Host entry
+	values        [][]string // values of signedHeaders, when already gathered
+	host          string     // used when header has no Host entry
 	signedHeaders []string
 	payloadHash   string
 }
@@ -271,10 +313,14 @@ func canonicalRequest(in *canonicalRequestInput) string {
 	b.WriteByte('\n')
 	b.WriteString(in.query)
 	b.WriteByte('\n')
-	for _, name := range in.signedHeaders {
+	values := in.values
+	if values == nil {
+		values = gatherHeaders(in.header, in.signedHeaders)
+	}
+	for i, name := range in.signedHeaders {
 		b.WriteString(name)
 		b.WriteByte(':')
-		vs := headerValues(in.header, name)
+		vs := values[i]
 		if len(vs) == 0 && name == "host" {
 			vs = []string{in.host}
 		}

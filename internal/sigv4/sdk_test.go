@@ -75,7 +75,7 @@ func genQuery(r *rand.Rand) url.Values {
 	return q
 }
 
-func genCaseN(t *testing.T, r *rand.Rand, i int) *genCase {
+func genCaseN(t testing.TB, r *rand.Rand, i int) *genCase {
 	t.Helper()
 	c := &genCase{
 		presigned: r.IntN(3) == 0,
@@ -131,7 +131,7 @@ func (c *genCase) payloadHash() string {
 }
 
 // sign signs with the SDK and returns the request as raw wire bytes.
-func (c *genCase) sign(t *testing.T) []byte {
+func (c *genCase) sign(t testing.TB) []byte {
 	t.Helper()
 	s := v4.NewSigner()
 	ctx := context.Background()
@@ -161,7 +161,7 @@ func (c *genCase) sign(t *testing.T) []byte {
 }
 
 // receive parses wire bytes as net/http's server does.
-func receive(t *testing.T, wire []byte) *Request {
+func receive(t testing.TB, wire []byte) *Request {
 	t.Helper()
 	hr, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(wire)))
 	if err != nil {

@@ -220,7 +220,8 @@ type prepared struct {
 // then builds the canonical request (normalised path) and string to sign.
 func (v *Verifier) prepare(r *Request) (*prepared, error) {
 	params := parseQuery(r.RawQuery)
-	authz := headerValues(r.Header, "authorization")
+	hs := gatherSpecial(r.Header)
+	authz := hs.authorization
 	queryForm := hasParam(params, qAlgorithm) || hasParam(params, qCredential) || hasParam(params, qSignature)
 
 	pr := &prepared{}
@@ -231,9 +232,9 @@ func (v *Verifier) prepare(r *Request) (*prepared, error) {
 		return nil, newError(CodeInvalidParameterCombination, 400,
 			"Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified")
 	case len(authz) > 0:
-		*p, err = parseHeaderForm(r, authz, params)
+		*p, err = parseHeaderForm(hs, params)
 	case queryForm:
-		*p, err = parsePresigned(r, params)
+		*p, err = parsePresigned(hs, params)
 	default:
 		return nil, errMissingAuth()
 	}
@@ -265,6 +266,7 @@ func (v *Verifier) prepare(r *Request) (*prepared, error) {
 		header:        r.Header,
 		host:          r.Host,
 		signedHeaders: p.signedHeaders,
+		values:        gatherHeaders(r.Header, p.signedHeaders),
 		payloadHash:   ph,
 	}
 	pr.creq = canonicalRequest(&pr.in)
@@ -296,7 +298,20 @@ func param(params []queryParam, key string) (val string, ok bool, err error) {
 	return val, ok, nil
 }
 
-func parseHeaderForm(r *Request, authz []string, params []queryParam) (parsed, error) {
+// specialHeaders are the headers the verifier itself reads.
+type specialHeaders struct {
+	authorization, date, contentSHA256, amzDate, securityToken []string
+}
+
+// gatherSpecial finds the special headers in one pass over the map.
+func gatherSpecial(h map[string][]string) specialHeaders {
+	names := [...]string{"authorization", "date", "x-amz-content-sha256", "x-amz-date", "x-amz-security-token"}
+	v := gatherHeaders(h, names[:])
+	return specialHeaders{authorization: v[0], date: v[1], contentSHA256: v[2], amzDate: v[3], securityToken: v[4]}
+}
+
+func parseHeaderForm(hs specialHeaders, params []queryParam) (parsed, error) {
+	authz := hs.authorization
 	var p parsed
 	if len(authz) > 1 {
 		return p, errIncomplete("The request must carry exactly one Authorization header.")
@@ -308,11 +323,11 @@ func parseHeaderForm(r *Request, authz []string, params []queryParam) (parsed, e
 	p.cred, p.signedHeaders, p.signature = a.Credential, a.SignedHeaders, a.Signature
 
 	dateHeader := "x-amz-date"
-	if vs := headerValues(r.Header, "x-amz-date"); len(vs) > 0 {
+	if vs := hs.amzDate; len(vs) > 0 {
 		if p.signedAt, err = parseAmzDate(strings.TrimSpace(vs[0])); err != nil {
 			return p, err
 		}
-	} else if vs := headerValues(r.Header, "date"); len(vs) > 0 {
+	} else if vs := hs.date; len(vs) > 0 {
 		dateHeader = "date"
 		if p.signedAt, err = parseHTTPDate(strings.TrimSpace(vs[0])); err != nil {
 			return p, err
@@ -325,16 +340,16 @@ func parseHeaderForm(r *Request, authz []string, params []queryParam) (parsed, e
 		return p, errIncomplete(fmt.Sprintf("The '%s' header must be signed. SignedHeaders=%s", dateHeader, strings.Join(p.signedHeaders, ";")))
 	}
 
-	if err := sessionToken(r, &p, params); err != nil {
+	if err := sessionToken(hs, &p, params); err != nil {
 		return p, err
 	}
-	if vs := headerValues(r.Header, "x-amz-content-sha256"); len(vs) > 0 {
+	if vs := hs.contentSHA256; len(vs) > 0 {
 		p.declaredHash = strings.TrimSpace(vs[0])
 	}
 	return p, nil
 }
 
-func parsePresigned(r *Request, params []queryParam) (parsed, error) {
+func parsePresigned(hs specialHeaders, params []queryParam) (parsed, error) {
 	p := parsed{presigned: true}
 	get := func(key string) (string, error) {
 		v, ok, err := param(params, key)
@@ -390,14 +405,14 @@ func parsePresigned(r *Request, params []queryParam) (parsed, error) {
 	}
 	p.expires = time.Duration(n) * time.Second
 
-	if err := sessionToken(r, &p, params); err != nil {
+	if err := sessionToken(hs, &p, params); err != nil {
 		return p, err
 	}
 	if v, ok, err := param(params, qContentSHA256); err != nil {
 		return p, err
 	} else if ok {
 		p.declaredHash = v
-	} else if vs := headerValues(r.Header, "x-amz-content-sha256"); len(vs) > 0 {
+	} else if vs := hs.contentSHA256; len(vs) > 0 {
 		p.declaredHash = strings.TrimSpace(vs[0])
 	}
 	return p, nil
@@ -407,13 +422,13 @@ func parsePresigned(r *Request, params []queryParam) (parsed, error) {
 // query parameter is always covered by the signature; a header must be in
 // SignedHeaders, or anyone could attach a stolen token to a request signed
 // without it. Both present with different values is rejected.
-func sessionToken(r *Request, p *parsed, params []queryParam) error {
+func sessionToken(hs specialHeaders, p *parsed, params []queryParam) error {
 	q, inQuery, err := param(params, qSecurityToken)
 	if err != nil {
 		return err
 	}
 	var h string
-	vs := headerValues(r.Header, "x-amz-security-token")
+	vs := hs.securityToken
 	switch {
 	case len(vs) > 1:
 		return errIncomplete("The request must carry at most one X-Amz-Security-Token header.")
@@ -470,10 +485,9 @@ func contains(list []string, s string) bool {
 func (v *Verifier) checkTime(p *parsed) error {
 	now := v.clock().UTC()
 	t := p.signedAt
-	skew := formatSkew(v.maxSkew)
 	if latest := now.Add(v.maxSkew); t.After(latest) {
 		return errSignature(fmt.Sprintf("Signature not yet current: %s is still later than %s (%s + %s)",
-			p.amzDate, latest.Format(amzDateLayout), now.Format(amzDateLayout), skew))
+			p.amzDate, latest.Format(amzDateLayout), now.Format(amzDateLayout), formatSkew(v.maxSkew)))
 	}
 	if p.presigned {
 		if now.After(t.Add(p.expires)) {
@@ -483,7 +497,7 @@ func (v *Verifier) checkTime(p *parsed) error {
 	}
 	if earliest := now.Add(-v.maxSkew); t.Before(earliest) {
 		return errSignature(fmt.Sprintf("Signature expired: %s is now earlier than %s (%s - %s)",
-			p.amzDate, earliest.Format(amzDateLayout), now.Format(amzDateLayout), skew))
+			p.amzDate, earliest.Format(amzDateLayout), now.Format(amzDateLayout), formatSkew(v.maxSkew)))
 	}
 	return nil
 }

@@ -39,7 +39,7 @@ type signOpts struct {
 }
 
 // signed builds a request signed by the SDK, round-tripped through the wire.
-func signed(t *testing.T, o signOpts) *Request {
+func signed(t testing.TB, o signOpts) *Request {
 	t.Helper()
 	if o.akid == "" {
 		o.akid = testAKID
@@ -88,7 +88,7 @@ func signed(t *testing.T, o signOpts) *Request {
 	return receive(t, c.sign(t))
 }
 
-func verify(t *testing.T, keys Lookup, now time.Time, r *Request) (*Result, error) {
+func verify(t testing.TB, keys Lookup, now time.Time, r *Request) (*Result, error) {
 	t.Helper()
 	return newVerifier(t, keys, now, "iam", "sts").Verify(context.Background(), r)
 }
@@ -543,5 +543,41 @@ func TestKeyCache(t *testing.T) {
 	}
 	if n := len(v.keys.m); n > 2 {
 		t.Fatalf("cache holds %d keys, bound 2", n)
+	}
+}
+
+func TestParseAuthorization(t *testing.T) {
+	good := "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
+	a, err := ParseAuthorization(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Authorization{
+		Credential:    Credential{AccessKeyID: "AKIDEXAMPLE", Scope: Scope{"20150830", "us-east-1", "service"}},
+		SignedHeaders: []string{"host", "x-amz-date"},
+		Signature:     "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+	}
+	if a.Credential != want.Credential || strings.Join(a.SignedHeaders, ";") != "host;x-amz-date" || a.Signature != want.Signature {
+		t.Fatalf("parsed %+v", a)
+	}
+	// Without spaces after the commas, as some clients send it.
+	if _, err := ParseAuthorization(strings.ReplaceAll(good, ", ", ",")); err != nil {
+		t.Fatalf("compact form: %v", err)
+	}
+	for _, bad := range []string{
+		"",
+		"AWS4-HMAC-SHA256",
+		strings.Replace(good, "SignedHeaders=host;x-amz-date", "SignedHeaders=host;host", 1),
+		strings.Replace(good, "SignedHeaders=host;x-amz-date", "SignedHeaders=Host;x-amz-date", 1),
+		strings.Replace(good, "SignedHeaders=host;x-amz-date", "SignedHeaders=host;;x-amz-date", 1),
+		strings.Replace(good, "SignedHeaders=host;x-amz-date", "SignedHeaders=", 1),
+		good + ", Signature=00",
+		strings.Replace(good, "Credential=AKIDEXAMPLE", "Credential=", 1),
+	} {
+		if _, err := ParseAuthorization(bad); err == nil {
+			t.Errorf("accepted %q", bad)
+		} else {
+			wantCode(t, err, CodeIncompleteSignature, 400)
+		}
 	}
 }
