@@ -12,7 +12,7 @@ import (
 const accessKeyColumns = `access_key_id, account_id, user_id, status, secret_sealed, created_at,
 last_used_at, last_used_service, last_used_region`
 
-func scanAccessKey(sc interface{ Scan(...any) error }) (store.AccessKey, error) {
+func scanAccessKey(sc scanner) (store.AccessKey, error) {
 	var k store.AccessKey
 	var user, lastAt, lastSvc, lastRegion sql.NullString
 	var created string
@@ -39,31 +39,15 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 }
 
 func (t *txn) GetAccessKey(ctx context.Context, accessKeyID string) (store.AccessKey, error) {
-	k, err := scanAccessKey(t.tx.QueryRowContext(ctx, `SELECT `+accessKeyColumns+` FROM access_keys WHERE access_key_id = ?`, accessKeyID))
-	if err != nil {
-		return store.AccessKey{}, rowErr(err, "access key "+accessKeyID)
-	}
-	return k, nil
+	return queryOne(ctx, t, "access key "+accessKeyID, scanAccessKey,
+		`SELECT `+accessKeyColumns+` FROM access_keys WHERE access_key_id = ?`, accessKeyID)
 }
 
 func (t *txn) ListAccessKeys(ctx context.Context, accountID, userID string) ([]store.AccessKey, error) {
 	// "user_id IS ?" is SQLite's null-safe equality; with "" meaning the root
 	// this selects user_id IS NULL.
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+accessKeyColumns+` FROM access_keys
+	return queryAll(ctx, t, scanAccessKey, `SELECT `+accessKeyColumns+` FROM access_keys
 WHERE account_id = ? AND user_id IS ? ORDER BY created_at, access_key_id`, accountID, nullString(userID))
-	if err != nil {
-		return nil, classify(err)
-	}
-	defer rows.Close()
-	var out []store.AccessKey
-	for rows.Next() {
-		k, err := scanAccessKey(rows)
-		if err != nil {
-			return nil, classify(err)
-		}
-		out = append(out, k)
-	}
-	return out, classify(rows.Err())
 }
 
 func (t *txn) UpdateAccessKeyStatus(ctx context.Context, accountID, accessKeyID, status string) error {

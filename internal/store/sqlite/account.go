@@ -7,6 +7,19 @@ import (
 	"github.com/iamd/iamd/internal/store"
 )
 
+const accountColumns = `account_id, created_at, revision`
+
+func scanAccount(sc scanner) (store.Account, error) {
+	var a store.Account
+	var created string
+	if err := sc.Scan(&a.ID, &created, &a.Revision); err != nil {
+		return store.Account{}, err
+	}
+	var err error
+	a.CreatedAt, err = parseTime(created)
+	return a, err
+}
+
 func (t *txn) CreateAccount(ctx context.Context, a store.Account) error {
 	// Revision 0 + this transaction's bump = 1 after commit.
 	_, err := t.exec(ctx, a.ID, `INSERT INTO accounts (account_id, created_at, revision) VALUES (?, ?, 0)`,
@@ -15,43 +28,13 @@ func (t *txn) CreateAccount(ctx context.Context, a store.Account) error {
 }
 
 func (t *txn) GetAccount(ctx context.Context, accountID string) (store.Account, error) {
-	var a store.Account
-	var created string
-	err := t.tx.QueryRowContext(ctx, `SELECT account_id, created_at, revision FROM accounts WHERE account_id = ?`,
-		accountID).Scan(&a.ID, &created, &a.Revision)
-	if err != nil {
-		return store.Account{}, rowErr(err, "account "+accountID)
-	}
-	if a.CreatedAt, err = parseTime(created); err != nil {
-		return store.Account{}, err
-	}
-	return a, nil
+	return queryOne(ctx, t, "account "+accountID, scanAccount,
+		`SELECT `+accountColumns+` FROM accounts WHERE account_id = ?`, accountID)
 }
 
 func (t *txn) ListAccounts(ctx context.Context, p store.Page) ([]store.Account, bool, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT account_id, created_at, revision FROM accounts
-WHERE account_id > ? ORDER BY account_id`+limitClause(p), p.After)
-	if err != nil {
-		return nil, false, classify(err)
-	}
-	defer rows.Close()
-	var out []store.Account
-	for rows.Next() {
-		var a store.Account
-		var created string
-		if err := rows.Scan(&a.ID, &created, &a.Revision); err != nil {
-			return nil, false, classify(err)
-		}
-		if a.CreatedAt, err = parseTime(created); err != nil {
-			return nil, false, err
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, classify(err)
-	}
-	out, more := store.Truncate(out, p)
-	return out, more, nil
+	return queryPage(ctx, t, p, scanAccount,
+		`SELECT `+accountColumns+` FROM accounts WHERE account_id > ? ORDER BY account_id`, p.After)
 }
 
 func (t *txn) DeleteAccount(ctx context.Context, accountID string) error {
@@ -59,12 +42,22 @@ func (t *txn) DeleteAccount(ctx context.Context, accountID string) error {
 }
 
 func (t *txn) Revision(ctx context.Context, accountID string) (int64, error) {
-	var rev int64
-	err := t.tx.QueryRowContext(ctx, `SELECT revision FROM accounts WHERE account_id = ?`, accountID).Scan(&rev)
-	if err != nil {
-		return 0, rowErr(err, "account "+accountID)
+	return queryOne(ctx, t, "account "+accountID, func(sc scanner) (int64, error) {
+		var rev int64
+		err := sc.Scan(&rev)
+		return rev, err
+	}, `SELECT revision FROM accounts WHERE account_id = ?`, accountID)
+}
+
+func scanAlias(sc scanner) (store.AccountAlias, error) {
+	var a store.AccountAlias
+	var created string
+	if err := sc.Scan(&a.Alias, &a.AccountID, &created); err != nil {
+		return store.AccountAlias{}, err
 	}
-	return rev, nil
+	var err error
+	a.CreatedAt, err = parseTime(created)
+	return a, err
 }
 
 func (t *txn) CreateAccountAlias(ctx context.Context, a store.AccountAlias) error {
@@ -79,44 +72,25 @@ func (t *txn) DeleteAccountAlias(ctx context.Context, accountID, alias string) e
 }
 
 func (t *txn) ListAccountAliases(ctx context.Context, accountID string) ([]store.AccountAlias, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT alias, account_id, created_at FROM account_aliases
-WHERE account_id = ? ORDER BY alias`, accountID)
-	if err != nil {
-		return nil, classify(err)
-	}
-	defer rows.Close()
-	var out []store.AccountAlias
-	for rows.Next() {
-		var a store.AccountAlias
-		var created string
-		if err := rows.Scan(&a.Alias, &a.AccountID, &created); err != nil {
-			return nil, classify(err)
-		}
-		if a.CreatedAt, err = parseTime(created); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, classify(rows.Err())
+	return queryAll(ctx, t, scanAlias,
+		`SELECT alias, account_id, created_at FROM account_aliases WHERE account_id = ? ORDER BY alias`, accountID)
 }
 
 func (t *txn) GetAccountByAlias(ctx context.Context, alias string) (store.Account, error) {
-	var id string
-	err := t.tx.QueryRowContext(ctx, `SELECT account_id FROM account_aliases WHERE alias = ?`, alias).Scan(&id)
-	if err != nil {
-		return store.Account{}, rowErr(err, fmt.Sprintf("alias %q", alias))
-	}
-	return t.GetAccount(ctx, id)
+	return queryOne(ctx, t, fmt.Sprintf("alias %q", alias), scanAccount,
+		`SELECT a.account_id, a.created_at, a.revision FROM accounts a
+JOIN account_aliases l ON l.account_id = a.account_id WHERE l.alias = ?`, alias)
+}
+
+func scanString(sc scanner) (string, error) {
+	var s string
+	err := sc.Scan(&s)
+	return s, err
 }
 
 func (t *txn) GetAccountSetting(ctx context.Context, accountID, name string) (string, error) {
-	var v string
-	err := t.tx.QueryRowContext(ctx, `SELECT value FROM account_settings WHERE account_id = ? AND name = ?`,
-		accountID, name).Scan(&v)
-	if err != nil {
-		return "", rowErr(err, fmt.Sprintf("setting %s of account %s", name, accountID))
-	}
-	return v, nil
+	return queryOne(ctx, t, fmt.Sprintf("setting %s of account %s", name, accountID), scanString,
+		`SELECT value FROM account_settings WHERE account_id = ? AND name = ?`, accountID, name)
 }
 
 func (t *txn) PutAccountSetting(ctx context.Context, accountID, name, value string) error {

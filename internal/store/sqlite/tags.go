@@ -7,21 +7,12 @@ import (
 )
 
 func (t *txn) ListTags(ctx context.Context, accountID, kind, resourceID string) ([]store.Tag, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT tag_key, tag_value FROM tags
-WHERE account_id = ? AND resource_kind = ? AND resource_id = ? ORDER BY key_fold`, accountID, kind, resourceID)
-	if err != nil {
-		return nil, classify(err)
-	}
-	defer rows.Close()
-	var out []store.Tag
-	for rows.Next() {
+	return queryAll(ctx, t, func(sc scanner) (store.Tag, error) {
 		var tg store.Tag
-		if err := rows.Scan(&tg.Key, &tg.Value); err != nil {
-			return nil, classify(err)
-		}
-		out = append(out, tg)
-	}
-	return out, classify(rows.Err())
+		err := sc.Scan(&tg.Key, &tg.Value)
+		return tg, err
+	}, `SELECT tag_key, tag_value FROM tags
+WHERE account_id = ? AND resource_kind = ? AND resource_id = ? ORDER BY key_fold`, accountID, kind, resourceID)
 }
 
 func (t *txn) PutTags(ctx context.Context, accountID, kind, resourceID string, tags []store.Tag) error {

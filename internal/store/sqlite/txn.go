@@ -71,6 +71,54 @@ func (t *txn) execNoBump(ctx context.Context, query string, args ...any) (sql.Re
 	return res, classify(err)
 }
 
+// scanner is the Scan method shared by *sql.Row and *sql.Rows, so that one
+// scan function per record type serves Get and List.
+type scanner interface{ Scan(dest ...any) error }
+
+// queryOne runs a single-row SELECT and scans it; no row is
+// store.ErrNotFound with what in the message.
+func queryOne[T any](ctx context.Context, t *txn, what string, scan func(scanner) (T, error), query string, args ...any) (T, error) {
+	v, err := scan(t.tx.QueryRowContext(ctx, query, args...))
+	if err != nil {
+		var zero T
+		return zero, rowErr(err, what)
+	}
+	return v, nil
+}
+
+// queryAll runs a SELECT and scans every row.
+func queryAll[T any](ctx context.Context, t *txn, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := t.tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, classify(err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, classify(err)
+	}
+	return out, nil
+}
+
+// queryPage runs a SELECT that already filters on the page's After key
+// ("... WHERE account_id = ? AND name_key > ? ORDER BY name_key"), appends
+// the page's LIMIT and cuts the result (store.Page convention).
+func queryPage[T any](ctx context.Context, t *txn, p store.Page, scan func(scanner) (T, error), query string, args ...any) ([]T, bool, error) {
+	items, err := queryAll(ctx, t, scan, query+limitClause(p), args...)
+	if err != nil {
+		return nil, false, err
+	}
+	items, more := store.Truncate(items, p)
+	return items, more, nil
+}
+
 // rowErr turns the error of a single-row Scan into a store error: no rows is
 // store.ErrNotFound with what in the message.
 func rowErr(err error, what string) error {
