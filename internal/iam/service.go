@@ -317,6 +317,10 @@ type Credential struct {
 	UserID    string
 	Active    bool
 	CreatedAt time.Time
+	// Last recorded use (zero time: never used).
+	LastUsedAt      time.Time
+	LastUsedService string
+	LastUsedRegion  string
 }
 
 // IsRoot reports whether the key belongs to the account root.
@@ -347,5 +351,33 @@ func (s *Service) LookupAccessKey(ctx context.Context, accessKeyID string) (Cred
 		UserID:          k.UserID,
 		Active:          k.Status == store.AccessKeyActive,
 		CreatedAt:       k.CreatedAt,
+		LastUsedAt:      k.LastUsedAt,
+		LastUsedService: k.LastUsedService,
+		LastUsedRegion:  k.LastUsedRegion,
 	}, nil
+}
+
+// AccessKeyUseGranularity is how stale a key's recorded last use may get.
+// AWS records last use at about this granularity; iamd does the same so
+// that a busy key does not cost a write on every request.
+const AccessKeyUseGranularity = 15 * time.Minute
+
+// RecordAccessKeyUse records that cred (as LookupAccessKey returned it)
+// authenticated a request for service ("iam", "sts", ...) in region. It
+// writes only when the recorded use is older than AccessKeyUseGranularity
+// or names another service or region, and never bumps the account revision.
+// A key deleted meanwhile is not an error.
+func (s *Service) RecordAccessKeyUse(ctx context.Context, cred Credential, service, region string) error {
+	now := s.clock()
+	if !cred.LastUsedAt.IsZero() && now.Sub(cred.LastUsedAt) < AccessKeyUseGranularity &&
+		cred.LastUsedService == service && cred.LastUsedRegion == region {
+		return nil
+	}
+	return s.tx(ctx, func(tx store.Txn) error {
+		err := tx.RecordAccessKeyUse(ctx, cred.AccessKeyID, now, service, region)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
 }

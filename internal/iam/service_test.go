@@ -405,3 +405,56 @@ func TestEnsureAccountConcurrentNodes(t *testing.T) {
 		t.Fatalf("root keys after concurrent bootstrap: %+v, %v", keys, err)
 	}
 }
+
+func TestRecordAccessKeyUse(t *testing.T) {
+	env := newTestService(t, masterKey(1))
+	ctx := t.Context()
+	if err := env.svc.EnsureAccount(ctx, testAccount, testKeyID, testSecret); err != nil {
+		t.Fatal(err)
+	}
+	now := testNow
+	env.svc.now = func() time.Time { return now }
+	lookup := func() Credential {
+		t.Helper()
+		c, err := env.svc.LookupAccessKey(ctx, testKeyID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if c := lookup(); !c.LastUsedAt.IsZero() {
+		t.Fatalf("unused key has last use %v", c.LastUsedAt)
+	}
+	rev, _ := env.svc.Revision(ctx, testAccount)
+	steps := []struct {
+		advance         time.Duration
+		service, region string
+		wantAt          time.Time
+		wantService     string
+	}{
+		{0, "iam", "us-east-1", testNow, "iam"},                                      // first use recorded
+		{time.Minute, "iam", "us-east-1", testNow, "iam"},                            // same window: no write
+		{time.Minute, "sts", "us-east-1", testNow.Add(2 * time.Minute), "sts"},       // other service: written
+		{15 * time.Minute, "sts", "us-east-1", testNow.Add(17 * time.Minute), "sts"}, // window passed
+	}
+	for i, st := range steps {
+		now = now.Add(st.advance)
+		if err := env.svc.RecordAccessKeyUse(ctx, lookup(), st.service, st.region); err != nil {
+			t.Fatal(err)
+		}
+		c := lookup()
+		if !c.LastUsedAt.Equal(st.wantAt) || c.LastUsedService != st.wantService || c.LastUsedRegion != st.region {
+			t.Fatalf("step %d: last use %v %s %s, want %v %s %s", i, c.LastUsedAt, c.LastUsedService, c.LastUsedRegion, st.wantAt, st.wantService, st.region)
+		}
+	}
+	if after, _ := env.svc.Revision(ctx, testAccount); after != rev {
+		t.Fatalf("recording use bumped the revision %d -> %d", rev, after)
+	}
+	// A key deleted between lookup and recording.
+	gone := lookup()
+	gone.AccessKeyID = "AKIADELETEDKEY000000"
+	gone.LastUsedAt = time.Time{}
+	if err := env.svc.RecordAccessKeyUse(ctx, gone, "iam", "us-east-1"); err != nil {
+		t.Fatalf("deleted key: %v", err)
+	}
+}
