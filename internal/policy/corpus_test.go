@@ -179,6 +179,13 @@ func (c corpusCase) wellFormed() error {
 		if _, err := policy.ParseDecision(c.Expect.Decision); err != nil {
 			return err
 		}
+		seen := map[string]bool{}
+		for k := range c.Request.Context {
+			if seen[strings.ToLower(k)] {
+				return errors.New("context key " + k + " given twice (key names are case-insensitive)")
+			}
+			seen[strings.ToLower(k)] = true
+		}
 		if c.Expect.Decision == "ImplicitDeny" && c.Expect.Failed == "" {
 			return errors.New("ImplicitDeny case without expect.failed")
 		}

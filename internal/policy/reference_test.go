@@ -596,6 +596,11 @@ func refCondition(set, base string, ifExists bool, key string, policyVals []stri
 	}
 	// one: does a single request value satisfy the operator (negation included)?
 	one := func(v string) bool {
+		if neg && !refParsable(base, v) {
+			// A request value that does not parse as the operator's
+			// type cannot match, not even a negated operator.
+			return false
+		}
 		any := false
 		for _, pv := range policyVals {
 			if refValueMatches(base, pv, v, r, vars) {
@@ -859,4 +864,22 @@ func refNotPrincipalExcludes(v any, p corpusPrincipal) bool {
 		return has("Federated", p.Provider)
 	}
 	return false
+}
+
+// refParsable reports whether a request value has the type the operator
+// compares (conditions.md §2 Numeric: an unparsable value makes the
+// comparison false, negated operators included).
+func refParsable(base, v string) bool {
+	switch {
+	case strings.HasPrefix(base, "Numeric"):
+		_, ok := refNumber(v)
+		return ok
+	case strings.HasPrefix(base, "Date"):
+		_, ok := refDate(v)
+		return ok
+	case strings.HasSuffix(base, "IpAddress"):
+		_, err := netip.ParseAddr(v)
+		return err == nil
+	}
+	return true
 }
