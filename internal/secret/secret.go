@@ -120,8 +120,33 @@ func createKeyFile(dataDir, path string, rand io.Reader) error {
 	if err := errors.Join(werr, tmp.Close()); err != nil {
 		return fmt.Errorf("secret: write master key: %w", err)
 	}
-	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
+	err = os.Link(tmp.Name(), path)
+	switch {
+	case err == nil, errors.Is(err, fs.ErrExist):
+		return nil
+	default:
+		// A file system without hard links: create the file exclusively
+		// instead (a concurrent reader may then see it before it is
+		// complete, and fails rather than use a wrong key).
+		return writeKeyExclusive(path, key)
+	}
+}
+
+func writeKeyExclusive(path string, key []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("secret: install master key: %w", err)
+	}
+	_, werr := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
+	if werr == nil {
+		werr = f.Sync()
+	}
+	if err := errors.Join(werr, f.Close()); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("secret: write master key: %w", err)
 	}
 	return nil
 }

@@ -239,3 +239,19 @@ func TestNewSealerRejectsBadKeys(t *testing.T) {
 		t.Error("nil random source accepted")
 	}
 }
+
+func TestWriteKeyExclusive(t *testing.T) {
+	path := filepath.Join(t.TempDir(), MasterKeyFile)
+	key := bytes.Repeat([]byte{9}, KeySize)
+	if err := writeKeyExclusive(path, key); err != nil {
+		t.Fatal(err)
+	}
+	// A second writer leaves the first key in place.
+	if err := writeKeyExclusive(path, bytes.Repeat([]byte{8}, KeySize)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readKeyFile(path)
+	if err != nil || !bytes.Equal(got, key) {
+		t.Fatalf("key = %x, %v; want the first writer's", got, err)
+	}
+}
