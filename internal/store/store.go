@@ -32,7 +32,8 @@ type Store interface {
 	// then writes behaves as if no other transaction ran concurrently. If fn
 	// returns an error the transaction is rolled back and that error is
 	// returned unchanged (errors.Is/As work on it). Every committed Tx that
-	// wrote rows of an account increments that account's revision once.
+	// wrote rows of an account increments that account's revision once
+	// (usage bookkeeping such as RecordAccessKeyUse excepted).
 	Tx(ctx context.Context, fn func(Txn) error) error
 	// View runs fn in a read-only transaction (a consistent snapshot). Write
 	// methods called inside View fail.
