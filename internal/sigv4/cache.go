@@ -10,7 +10,12 @@ import "sync"
 type keyCache struct {
 	mu  sync.Mutex
 	max int
-	m   map[string]cachedKey
+	m   map[cacheID]cachedKey
+}
+
+type cacheID struct {
+	accessKeyID string
+	scope       Scope
 }
 
 type cachedKey struct {
@@ -22,7 +27,7 @@ func newKeyCache(max int) *keyCache {
 	if max <= 0 {
 		return nil
 	}
-	return &keyCache{max: max, m: make(map[string]cachedKey)}
+	return &keyCache{max: max, m: make(map[cacheID]cachedKey)}
 }
 
 // get returns the signing key, deriving and remembering it when needed. A
@@ -31,7 +36,7 @@ func (c *keyCache) get(accessKeyID, secret string, s Scope) []byte {
 	if c == nil {
 		return signingKey(secret, s.Date, s.Region, s.Service)
 	}
-	id := accessKeyID + "/" + s.String()
+	id := cacheID{accessKeyID, s}
 	c.mu.Lock()
 	e, ok := c.m[id]
 	c.mu.Unlock()

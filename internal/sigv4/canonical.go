@@ -348,15 +348,17 @@ func canonicalRequest(in *canonicalRequestInput) string {
 // hash of the canonical request.
 func stringToSign(amzDate, scope, canonical string) string {
 	sum := sha256.Sum256([]byte(canonical))
+	var hexSum [2 * sha256.Size]byte
+	hex.Encode(hexSum[:], sum[:])
 	var b strings.Builder
-	b.Grow(len(algorithm) + len(amzDate) + len(scope) + 3 + 64)
+	b.Grow(len(algorithm) + len(amzDate) + len(scope) + 3 + len(hexSum))
 	b.WriteString(algorithm)
 	b.WriteByte('\n')
 	b.WriteString(amzDate)
 	b.WriteByte('\n')
 	b.WriteString(scope)
 	b.WriteByte('\n')
-	b.WriteString(hex.EncodeToString(sum[:]))
+	b.Write(hexSum[:])
 	return b.String()
 }
 

@@ -324,7 +324,8 @@ func parseHeaderForm(hs specialHeaders, params []queryParam) (parsed, error) {
 
 	dateHeader := "x-amz-date"
 	if vs := hs.amzDate; len(vs) > 0 {
-		if p.signedAt, err = parseAmzDate(strings.TrimSpace(vs[0])); err != nil {
+		p.amzDate = strings.TrimSpace(vs[0])
+		if p.signedAt, err = parseAmzDate(p.amzDate); err != nil {
 			return p, err
 		}
 	} else if vs := hs.date; len(vs) > 0 {
@@ -332,10 +333,10 @@ func parseHeaderForm(hs specialHeaders, params []queryParam) (parsed, error) {
 		if p.signedAt, err = parseHTTPDate(strings.TrimSpace(vs[0])); err != nil {
 			return p, err
 		}
+		p.amzDate = p.signedAt.Format(amzDateLayout)
 	} else {
 		return p, errIncomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=" + authz[0])
 	}
-	p.amzDate = p.signedAt.Format(amzDateLayout)
 	if !containsSorted(p.signedHeaders, dateHeader) {
 		return p, errIncomplete(fmt.Sprintf("The '%s' header must be signed. SignedHeaders=%s", dateHeader, strings.Join(p.signedHeaders, ";")))
 	}
