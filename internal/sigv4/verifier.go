@@ -166,20 +166,23 @@ func (v *Verifier) Verify(ctx context.Context, r *Request) (*Result, error) {
 		return nil, err
 	}
 	p := &pr.p
-	secret, err := v.lookup.LookupAccessKey(ctx, p.cred.AccessKeyID, p.token)
-	if err != nil {
-		return nil, lookupError(err)
-	}
+	// A signature that is not 64 hex digits cannot match: answer without
+	// touching the store.
 	want, err := hex.DecodeString(p.signature)
 	if err != nil || len(want) != sha256.Size {
 		return nil, errSignature(msgSignatureDoesNotMatch)
 	}
+	secret, err := v.lookup.LookupAccessKey(ctx, p.cred.AccessKeyID, p.token)
+	if err != nil {
+		return nil, lookupError(err)
+	}
 	key := v.keys.get(p.cred.AccessKeyID, secret.SecretAccessKey, p.cred.Scope)
 	ok := hmac.Equal(hmacSHA256(key, pr.sts), want)
 	if !ok && !pr.s3 {
-		// Not every signer normalises the path (the Go and Java SDKs sign it
-		// as sent), so a path with empty or dot segments may have been
-		// signed either way. Both forms bind the signature to the path.
+		// Not every signer normalises the path (aws-sdk-go-v2 signs it as
+		// sent; botocore and the JavaScript SDK normalise), so a path with
+		// empty or dot segments may have been signed either way. Both forms
+		// bind the signature to the path.
 		if raw := canonicalURI(r.RawPath, false, false); raw != pr.in.uri {
 			in := pr.in
 			in.uri = raw

@@ -253,11 +253,16 @@ func TestVerifyErrors(t *testing.T) {
 		}
 	})
 	t.Run("no lookup before checks pass", func(t *testing.T) {
-		keys := testKeys()
-		r := signed(t, signOpts{})
-		setHeader(r, "X-Amz-Date", "garbage")
-		if _, err := verify(t, keys, baseTime, r); err == nil || keys.calls != 0 {
-			t.Fatalf("err = %v, lookups = %d", err, keys.calls)
+		for name, mutate := range map[string]func(*Request){
+			"bad date":      func(r *Request) { setHeader(r, "X-Amz-Date", "garbage") },
+			"bad signature": func(r *Request) { setAuthz(r, func(a string) string { return a[:len(a)-1] + "g" }) },
+		} {
+			keys := testKeys()
+			r := signed(t, signOpts{})
+			mutate(r)
+			if _, err := verify(t, keys, baseTime, r); err == nil || keys.calls != 0 {
+				t.Errorf("%s: err = %v, lookups = %d", name, err, keys.calls)
+			}
 		}
 	})
 	t.Run("mismatch detail redacts token", func(t *testing.T) {
