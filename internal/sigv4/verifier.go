@@ -125,6 +125,11 @@ type Result struct {
 	ExpiresAt time.Time
 	// SignedHeaders lists the headers the signature covers.
 	SignedHeaders []string
+	// UnsignedPayload is true when the client declared UNSIGNED-PAYLOAD:
+	// the signature does not cover the body, so a Query-protocol POST's
+	// parameters could be replaced by whoever holds the request. Callers may
+	// refuse it where the body carries the operation.
+	UnsignedPayload bool
 	// Principal is the handle the lookup returned.
 	Principal any
 }
@@ -194,13 +199,14 @@ func (v *Verifier) Verify(ctx context.Context, r *Request) (*Result, error) {
 		return nil, errMismatch(pr.creq, pr.sts, p.token)
 	}
 	res := &Result{
-		AccessKeyID:   p.cred.AccessKeyID,
-		Scope:         p.cred.Scope,
-		SecurityToken: p.token,
-		SignedAt:      p.signedAt,
-		Presigned:     p.presigned,
-		SignedHeaders: p.signedHeaders,
-		Principal:     secret.Principal,
+		AccessKeyID:     p.cred.AccessKeyID,
+		Scope:           p.cred.Scope,
+		SecurityToken:   p.token,
+		SignedAt:        p.signedAt,
+		Presigned:       p.presigned,
+		SignedHeaders:   p.signedHeaders,
+		UnsignedPayload: pr.in.payloadHash == unsignedPayload,
+		Principal:       secret.Principal,
 	}
 	if p.presigned {
 		res.ExpiresAt = p.signedAt.Add(p.expires)

@@ -508,8 +508,15 @@ func TestVaultStylePost(t *testing.T) {
 func TestUnsignedPayload(t *testing.T) {
 	r := signed(t, signOpts{header: http.Header{"X-Amz-Content-Sha256": {unsignedPayload}}})
 	r.Body = []byte("anything at all")
-	if _, err := verify(t, testKeys(), baseTime, r); err != nil {
+	res, err := verify(t, testKeys(), baseTime, r)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if !res.UnsignedPayload {
+		t.Fatal("UnsignedPayload not reported")
+	}
+	if res, err := verify(t, testKeys(), baseTime, signed(t, signOpts{})); err != nil || res.UnsignedPayload {
+		t.Fatalf("signed payload: %+v, %v", res, err)
 	}
 }
 
