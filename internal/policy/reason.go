@@ -21,7 +21,12 @@ func policyTypeNoun(k Kind) string {
 func (r *Result) Reason(action string) string {
 	switch r.Decision {
 	case ExplicitDeny:
-		return "with an explicit deny in a " + policyTypeNoun(r.DeniedBy)
+		noun := policyTypeNoun(r.DeniedBy)
+		article := "a "
+		if noun[0] == 'i' {
+			article = "an "
+		}
+		return "with an explicit deny in " + article + noun
 	case ImplicitDeny:
 		return "because no " + policyTypeNoun(r.DeniedBy) + " allows the " + action + " action"
 	}
