@@ -97,7 +97,7 @@ func genCaseN(t testing.TB, r *rand.Rand, i int) *genCase {
 	}
 	u := &url.URL{Scheme: "https", Host: pick(r, []string{"iam.example.test", "sts.example.test:8443", "127.0.0.1:9000"}), Path: genPath(r)}
 	q := genQuery(r)
-	if c.presigned {
+	if c.presigned && r.IntN(4) > 0 {
 		q.Set("X-Amz-Expires", strconv.Itoa(1+r.IntN(MaxPresignExpires)))
 	}
 	u.RawQuery = q.Encode()

@@ -154,7 +154,7 @@ type parsed struct {
 	amzDate       string // request time in basic ISO 8601, as in the string to sign
 	signedAt      time.Time
 	presigned     bool
-	expires       time.Duration
+	expires       time.Duration // presigned with X-Amz-Expires; 0 when absent
 	token         string
 	declaredHash  string // x-amz-content-sha256, if sent
 }
@@ -210,6 +210,9 @@ func (v *Verifier) Verify(ctx context.Context, r *Request) (*Result, error) {
 	}
 	if p.presigned {
 		res.ExpiresAt = p.signedAt.Add(p.expires)
+		if p.expires == 0 {
+			res.ExpiresAt = p.signedAt.Add(v.maxSkew)
+		}
 	}
 	return res, nil
 }
@@ -387,7 +390,9 @@ func parsePresigned(hs specialHeaders, params []queryParam) (parsed, error) {
 	if err != nil {
 		return p, err
 	}
-	expires, err := get(qExpires)
+	// X-Amz-Expires is optional: aws-sdk-go-v2's STS presign client omits
+	// it, and STS then honours the usual 15-minute window.
+	expires, haveExpires, err := param(params, qExpires)
 	if err != nil {
 		return p, err
 	}
@@ -408,12 +413,14 @@ func parsePresigned(hs specialHeaders, params []queryParam) (parsed, error) {
 		return p, err
 	}
 	p.amzDate = date
-	n, err := strconv.Atoi(expires)
-	if err != nil || n < 1 || n > MaxPresignExpires || strings.TrimLeft(expires, "0123456789") != "" {
-		return p, errInvalidParameter(fmt.Sprintf(
-			"X-Amz-Expires must be an integer from 1 to %d (seven days), not '%s'.", MaxPresignExpires, expires))
+	if haveExpires {
+		n, err := strconv.Atoi(expires)
+		if err != nil || n < 1 || n > MaxPresignExpires || strings.TrimLeft(expires, "0123456789") != "" {
+			return p, errInvalidParameter(fmt.Sprintf(
+				"X-Amz-Expires must be an integer from 1 to %d (seven days), not '%s'.", MaxPresignExpires, expires))
+		}
+		p.expires = time.Duration(n) * time.Second
 	}
-	p.expires = time.Duration(n) * time.Second
 
 	if err := sessionToken(hs, &p, params); err != nil {
 		return p, err
@@ -499,7 +506,7 @@ func (v *Verifier) checkTime(p *parsed) error {
 		return errSignature(fmt.Sprintf("Signature not yet current: %s is still later than %s (%s + %s)",
 			p.amzDate, latest.Format(amzDateLayout), now.Format(amzDateLayout), formatSkew(v.maxSkew)))
 	}
-	if p.presigned {
+	if p.presigned && p.expires > 0 {
 		if now.After(t.Add(p.expires)) {
 			return errRequestExpired()
 		}

@@ -33,6 +33,7 @@ type signOpts struct {
 	akid, token, service, region string
 	at                           time.Time
 	presignExpires               string // presign with this X-Amz-Expires when set
+	presignNoExpires             bool   // presign without X-Amz-Expires
 	method, target               string
 	body                         string
 	header                       http.Header // extra headers, signed
@@ -61,12 +62,12 @@ func signed(t testing.TB, o signOpts) *Request {
 		o.target = "https://iam.example.test/"
 	}
 	c := &genCase{
-		presigned: o.presignExpires != "",
+		presigned: o.presignExpires != "" || o.presignNoExpires,
 		creds:     aws.Credentials{AccessKeyID: o.akid, SecretAccessKey: testSecret, SessionToken: o.token},
 		service:   o.service, region: o.region, signedAt: o.at, body: []byte(o.body),
 	}
 	target := o.target
-	if c.presigned {
+	if o.presignExpires != "" {
 		sep := "?"
 		if strings.Contains(target, "?") {
 			sep = "&"
@@ -402,6 +403,30 @@ func TestPresigned(t *testing.T) {
 		})
 	}
 
+	t.Run("without X-Amz-Expires: the skew window", func(t *testing.T) {
+		o := get
+		o.presignExpires, o.presignNoExpires = "", true
+		r := signed(t, o)
+		if strings.Contains(r.RawQuery, "X-Amz-Expires") {
+			t.Fatalf("query %q", r.RawQuery)
+		}
+		for _, tt := range []struct {
+			offset time.Duration
+			ok     bool
+		}{{0, true}, {15 * time.Minute, true}, {-15 * time.Minute, true}, {15*time.Minute + time.Second, false}, {-15*time.Minute - time.Second, false}} {
+			res, err := verify(t, testKeys(), baseTime.Add(tt.offset), r)
+			if tt.ok {
+				if err != nil || !res.ExpiresAt.Equal(baseTime.Add(15*time.Minute)) {
+					t.Errorf("%v: %+v, %v", tt.offset, res, err)
+				}
+				continue
+			}
+			if e := wantCode(t, err, CodeSignatureDoesNotMatch, 403); !strings.HasPrefix(e.Message(), "Signature ") {
+				t.Errorf("%v: %q", tt.offset, e.Message())
+			}
+		}
+	})
+
 	withQuery := func(f func(q []queryParam) []queryParam) func(*Request) {
 		return func(r *Request) {
 			q := f(parseQuery(r.RawQuery))
@@ -446,7 +471,7 @@ func TestPresigned(t *testing.T) {
 		{name: "no algorithm", mutate: drop("X-Amz-Algorithm"), code: CodeIncompleteSignature, status: 400,
 			message: "AWS query-string parameters must include 'X-Amz-Algorithm'. Re-examine the query-string parameters."},
 		{name: "no date", mutate: drop("X-Amz-Date"), code: CodeIncompleteSignature, status: 400},
-		{name: "no expires", mutate: drop("X-Amz-Expires"), code: CodeIncompleteSignature, status: 400},
+		{name: "expires dropped", mutate: drop("X-Amz-Expires"), code: CodeSignatureDoesNotMatch, status: 403},
 		{name: "no signed headers", mutate: drop("X-Amz-SignedHeaders"), code: CodeIncompleteSignature, status: 400},
 		{name: "no signature", mutate: drop("X-Amz-Signature"), code: CodeIncompleteSignature, status: 400},
 		{name: "other algorithm", mutate: set("X-Amz-Algorithm", "AWS4-ECDSA-P256-SHA256"), code: CodeIncompleteSignature, status: 400},
