@@ -46,5 +46,6 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	// Each subcommand lives in its own file and is added here.
+	root.AddCommand(newPolicyCmd(stdin, stdout, stderr))
 	return root
 }
