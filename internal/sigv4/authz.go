@@ -35,9 +35,11 @@ type Authorization struct {
 }
 
 // ParseAuthorization parses an Authorization header value of the SigV4
-// header form. It checks syntax only (the three elements present, the
-// credential's five parts); the scope's meaning is checked by Verify. Errors
-// are *Error with code IncompleteSignature and AWS's message texts.
+// header form. It checks syntax only (the three elements present once each,
+// the credential's five parts, the signed-header list); the scope's meaning
+// is checked by Verify. Errors are *Error with AWS's message texts:
+// IncompleteSignature, or SignatureDoesNotMatch for a scope that does not
+// end in aws4_request.
 func ParseAuthorization(header string) (Authorization, error) {
 	var a Authorization
 	alg, rest, _ := strings.Cut(strings.TrimLeft(header, " "), " ")
