@@ -581,6 +581,15 @@ func TestKeyCache(t *testing.T) {
 	if n := len(v.keys.m); n > 2 {
 		t.Fatalf("cache holds %d keys, bound 2", n)
 	}
+
+	// A negative size disables the cache; verification still works.
+	off, err := New(Config{Lookup: testKeys(), Clock: func() time.Time { return baseTime }, KeyCacheSize: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := off.Verify(context.Background(), r); err != nil || off.keys != nil {
+		t.Fatalf("uncached verify: %v (cache %v)", err, off.keys)
+	}
 }
 
 func TestParseAuthorization(t *testing.T) {
