@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 var baseTime = time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
@@ -624,6 +625,43 @@ func TestParseAuthorization(t *testing.T) {
 			t.Errorf("accepted %q", bad)
 		} else {
 			wantCode(t, err, CodeIncompleteSignature, 400)
+		}
+	}
+}
+
+// TestS3Paths: S3 signs the path as sent (no normalisation, no second
+// encoding) and presigns without signing the payload.
+func TestS3Paths(t *testing.T) {
+	creds := aws.Credentials{AccessKeyID: testAKID, SecretAccessKey: testSecret}
+	s := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+	v := newVerifier(t, testKeys(), baseTime) // any service
+	for _, target := range []string{"https://bucket.s3.example.test/a%20b/./c..d/e%2Ff", "https://s3.example.test/bucket//key"} {
+		req, err := http.NewRequest("GET", target, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Amz-Content-Sha256", unsignedPayload)
+		if err := s.SignHTTP(context.Background(), creds, req, unsignedPayload, "s3", "us-east-1", baseTime); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.Verify(context.Background(), FromHTTP(req, nil)); err != nil {
+			t.Errorf("%s: %v", target, err)
+		}
+
+		pre, err := http.NewRequest("GET", target+"?X-Amz-Expires=300", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		uri, _, err := s.PresignHTTP(context.Background(), creds, pre, unsignedPayload, "s3", "us-east-1", baseTime)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := http.NewRequest("GET", uri, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.Verify(context.Background(), FromHTTP(got, nil)); err != nil {
+			t.Errorf("presigned %s: %v", uri, err)
 		}
 	}
 }
