@@ -282,7 +282,7 @@ func Compile(id string, kind Kind, p *Policy) (*Compiled, error) {
 
 func compileValue(op baseOp, raw string, vars bool) cval {
 	v := cval{raw: raw, null: -1}
-	if vars && op.takesVariables() {
+	if vars && op.takesVariables() && strings.Contains(raw, "${") {
 		if ps := parseTemplate(raw); hasVariables(ps) {
 			v.parts = ps
 		}
@@ -368,7 +368,7 @@ func splitTemplateARN(s string) [6]string {
 
 func compileSeg(text string, vars bool) segPat {
 	sp := segPat{pattern: newPattern(text)}
-	if vars {
+	if vars && strings.Contains(text, "${") {
 		if ps := parseTemplate(text); hasVariables(ps) {
 			sp.parts = ps
 		}

@@ -1,6 +1,11 @@
 package policy
 
-import "strings"
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Context holds a request's condition keys. Key names are case-insensitive;
 // each key has one value or a set of values (multivalued keys such as
@@ -14,6 +19,68 @@ type ctxEntry struct {
 	key    string // lower-cased
 	values []string
 	multi  bool
+	typed  typedValue // values[0] read as date, number, IP and bool
+}
+
+// typedValue caches the typed readings of a single value, made once when
+// the key is set, so that conditions evaluated against many statements do
+// not parse the same request value again and again.
+type typedValue struct {
+	date    time.Time
+	num     float64
+	ip      netip.Addr
+	dateOK  bool
+	numOK   bool
+	ipOK    bool
+	boolOK  bool
+	boolVal bool
+}
+
+func readTyped(s string) typedValue {
+	var v typedValue
+	if s == "" {
+		return v
+	}
+	v.date, v.dateOK = parseDate(s)
+	if looksNumeric(s) {
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			v.num, v.numOK = f, true
+		}
+	}
+	if looksIP(s) {
+		if a, err := netip.ParseAddr(s); err == nil {
+			v.ip, v.ipOK = a.Unmap().WithZone(""), true
+		}
+	}
+	v.boolVal, v.boolOK = parseBool(s)
+	return v
+}
+
+// looksNumeric and looksIP screen values before the strconv / netip
+// parsers, whose failures allocate an error.
+func looksNumeric(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E') {
+			return false
+		}
+	}
+	return true
+}
+
+func looksIP(s string) bool {
+	sep := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.' || c == ':':
+			sep = true
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f', c >= 'A' && c <= 'F', c == '%':
+		default:
+			return false
+		}
+	}
+	return sep
 }
 
 // NewContext returns an empty context.
@@ -40,14 +107,17 @@ func (c *Context) set(key string, values []string, multi bool) {
 	if isMultivaluedKey(lk) {
 		multi = true
 	}
+	e := ctxEntry{key: lk, values: values, multi: multi}
+	if !multi {
+		e.typed = readTyped(values[0])
+	}
 	for i := range c.entries {
 		if c.entries[i].key == lk {
-			c.entries[i].values = values
-			c.entries[i].multi = multi
+			c.entries[i] = e
 			return
 		}
 	}
-	c.entries = append(c.entries, ctxEntry{key: lk, values: values, multi: multi})
+	c.entries = append(c.entries, e)
 }
 
 // Delete removes key.

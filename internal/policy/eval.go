@@ -659,6 +659,7 @@ func notPrincipalExcludes(cp *cprincipal, p *Principal) bool {
 // keyValues is a context key's values as seen by a condition: from the
 // Context, or derived from the Principal or the request time.
 type keyValues struct {
+	typed   *typedValue // typed readings of the single value, from the Context
 	present bool
 	multi   bool
 	vals    []string
@@ -704,7 +705,11 @@ func (e *evaluator) missing(lk string) {
 // keys the engine derives from the principal and the time.
 func (e *evaluator) lookup(lk string) keyValues {
 	if en := e.req.Context.lookup(lk); en != nil {
-		return keyValues{present: true, multi: en.multi, vals: en.values}
+		kv := keyValues{present: true, multi: en.multi, vals: en.values}
+		if !en.multi {
+			kv.typed = &en.typed
+		}
+		return kv
 	}
 	p := &e.req.Principal
 	one := func(v string) keyValues {
@@ -861,6 +866,11 @@ func (e *evaluator) match(op baseOp, v *cval, kv *keyValues, i int) (matched, va
 		var x float64
 		if kv.isTime {
 			x = float64(kv.t.Unix())
+		} else if kv.typed != nil {
+			if !kv.typed.numOK {
+				return false, false
+			}
+			x = kv.typed.num
 		} else {
 			f, err := strconv.ParseFloat(kv.str(i), 64)
 			if err != nil {
@@ -887,6 +897,11 @@ func (e *evaluator) match(op baseOp, v *cval, kv *keyValues, i int) (matched, va
 		var t time.Time
 		if kv.isTime {
 			t = kv.t
+		} else if kv.typed != nil {
+			if !kv.typed.dateOK {
+				return false, false
+			}
+			t = kv.typed.date
 		} else {
 			var ok bool
 			if t, ok = parseDate(kv.str(i)); !ok {
@@ -909,7 +924,12 @@ func (e *evaluator) match(op baseOp, v *cval, kv *keyValues, i int) (matched, va
 			return !t.Before(v.date), true
 		}
 	case op == opBool:
-		rb, ok := parseBool(kv.str(i))
+		var rb, ok bool
+		if kv.typed != nil {
+			rb, ok = kv.typed.boolVal, kv.typed.boolOK
+		} else {
+			rb, ok = parseBool(kv.str(i))
+		}
 		if !ok {
 			return false, false
 		}
@@ -932,11 +952,24 @@ func (e *evaluator) match(op baseOp, v *cval, kv *keyValues, i int) (matched, va
 	case op == opBinaryEquals:
 		return v.binOK && v.bin == kv.str(i), true
 	case op == opIPAddress:
-		a, err := netip.ParseAddr(kv.str(i))
-		if err != nil {
-			return false, false
+		var a netip.Addr
+		if kv.typed != nil {
+			if !kv.typed.ipOK {
+				return false, false
+			}
+			a = kv.typed.ip
+		} else {
+			s := kv.str(i)
+			if !looksIP(s) {
+				return false, false
+			}
+			var err error
+			if a, err = netip.ParseAddr(s); err != nil {
+				return false, false
+			}
+			a = a.Unmap().WithZone("")
 		}
-		return v.ipOK && v.pfx.Contains(a.Unmap().WithZone("")), true
+		return v.ipOK && v.pfx.Contains(a), true
 	case op.isArn():
 		r, ok := splitARN(kv.str(i))
 		if !ok {

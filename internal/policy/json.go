@@ -55,6 +55,7 @@ type jsonError struct {
 func (e *jsonError) Error() string { return e.msg }
 
 type jsonReader struct {
+	arena     []jsonNode // nodes are carved from chunks: one allocation per chunk, not per value
 	src       []byte
 	i         int
 	line, col int // of src[i]
@@ -78,6 +79,14 @@ func parseJSON(src []byte) (*jsonNode, error) {
 }
 
 func (r *jsonReader) pos() Pos { return Pos{Line: r.line, Column: r.col} }
+
+func (r *jsonReader) node(k jsonKind, p Pos) *jsonNode {
+	if len(r.arena) == cap(r.arena) {
+		r.arena = make([]jsonNode, 0, 64)
+	}
+	r.arena = append(r.arena, jsonNode{kind: k, pos: p})
+	return &r.arena[len(r.arena)-1]
+}
 
 func (r *jsonReader) errf(msg string) error { return &jsonError{pos: r.pos(), msg: msg} }
 
@@ -118,7 +127,9 @@ func (r *jsonReader) value() (*jsonNode, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &jsonNode{kind: jsonString, pos: p, text: s}, nil
+		n := r.node(jsonString, p)
+		n.text = s
+		return n, nil
 	case c == 't':
 		return r.literal("true", jsonBool, p)
 	case c == 'f':
@@ -138,7 +149,7 @@ func (r *jsonReader) literal(word string, k jsonKind, p Pos) (*jsonNode, error) 
 	for range word {
 		r.advance()
 	}
-	n := &jsonNode{kind: k, pos: p}
+	n := r.node(k, p)
 	if k == jsonBool {
 		n.text = word
 	}
@@ -178,7 +189,9 @@ func (r *jsonReader) number(p Pos) (*jsonNode, error) {
 			return nil, r.errf("invalid number")
 		}
 	}
-	return &jsonNode{kind: jsonNumber, pos: p, text: string(r.src[start:r.i])}, nil
+	n := r.node(jsonNumber, p)
+	n.text = string(r.src[start:r.i])
+	return n, nil
 }
 
 func (r *jsonReader) str() (string, error) {
@@ -279,7 +292,7 @@ func (r *jsonReader) hex4() (rune, error) {
 var errTooDeep = errors.New("document nested too deeply")
 
 func (r *jsonReader) object() (*jsonNode, error) {
-	n := &jsonNode{kind: jsonObject, pos: r.pos()}
+	n := r.node(jsonObject, r.pos())
 	if r.depth++; r.depth > maxJSONDepth {
 		return nil, &jsonError{pos: n.pos, msg: errTooDeep.Error()}
 	}
@@ -328,7 +341,7 @@ func (r *jsonReader) object() (*jsonNode, error) {
 }
 
 func (r *jsonReader) array() (*jsonNode, error) {
-	n := &jsonNode{kind: jsonArray, pos: r.pos()}
+	n := r.node(jsonArray, r.pos())
 	if r.depth++; r.depth > maxJSONDepth {
 		return nil, &jsonError{pos: n.pos, msg: errTooDeep.Error()}
 	}

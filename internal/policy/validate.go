@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -111,36 +112,54 @@ func parse(kind Kind, doc []byte, managed bool) (*Policy, []Finding) {
 		v.syntax(pos, "")
 		return nil, v.sorted()
 	}
-	v.duplicates(root, "")
+	v.duplicates(root, nil)
 	p := v.policy(root)
 	return p, v.sorted()
 }
 
+// pathSeg is one step of a JSON path, rendered only for a finding.
+type pathSeg struct {
+	key string
+	idx int // -1 for a member
+}
+
+func renderPath(segs []pathSeg) string {
+	var b strings.Builder
+	for _, s := range segs {
+		if s.idx >= 0 {
+			fmt.Fprintf(&b, "[%d]", s.idx)
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s.key)
+	}
+	return b.String()
+}
+
 // duplicates reports every repeated member name, at any depth.
-func (v *validator) duplicates(n *jsonNode, path string) {
+func (v *validator) duplicates(n *jsonNode, path []pathSeg) {
 	switch n.kind {
 	case jsonObject:
 		for i, m := range n.members {
 			for _, prev := range n.members[:i] {
 				if prev.key == m.key {
-					v.syntax(m.keyPos, joinPath(path, m.key))
+					v.syntax(m.keyPos, renderPath(append(path, pathSeg{key: m.key, idx: -1})))
 					break
 				}
 			}
-			v.duplicates(m.value, joinPath(path, m.key))
+			if m.value.kind == jsonObject || m.value.kind == jsonArray {
+				v.duplicates(m.value, append(path, pathSeg{key: m.key, idx: -1}))
+			}
 		}
 	case jsonArray:
 		for i, e := range n.elems {
-			v.duplicates(e, fmt.Sprintf("%s[%d]", path, i))
+			if e.kind == jsonObject || e.kind == jsonArray {
+				v.duplicates(e, append(path, pathSeg{idx: i}))
+			}
 		}
 	}
-}
-
-func joinPath(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
 }
 
 func (v *validator) policy(root *jsonNode) *Policy {
@@ -203,10 +222,11 @@ func (v *validator) policy(root *jsonNode) *Policy {
 		return p
 	}
 	sids := map[string]bool{}
+	p.Statements = make([]Statement, 0, len(nodes))
 	for i, n := range nodes {
 		path := "Statement"
 		if p.StatementIsList {
-			path = fmt.Sprintf("Statement[%d]", i)
+			path = "Statement[" + strconv.Itoa(i) + "]"
 		}
 		if n.kind != jsonObject {
 			v.syntax(n.pos, path)
@@ -373,7 +393,7 @@ func (v *validator) statement(n *jsonNode, path string, p *Policy) Statement {
 		}
 		if !p.VariablesEnabled() {
 			for _, r := range list {
-				if hasVariables(parseTemplate(r.Value)) {
+				if strings.Contains(r.Value, "${") && hasVariables(parseTemplate(r.Value)) {
 					v.warn(r.Pos, rp, "policy variables are substituted only with Version 2012-10-17; here ${…} is literal text")
 					break
 				}

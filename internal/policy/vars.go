@@ -43,6 +43,9 @@ type part struct {
 // parseTemplate splits s into text, escapes and variables. A "${" without
 // a closing "}" and malformed variables stay literal text.
 func parseTemplate(s string) []part {
+	if !strings.Contains(s, "${") {
+		return []part{{kind: partText, text: s}}
+	}
 	var out []part
 	text := func(t string) {
 		if t == "" {
