@@ -41,8 +41,8 @@ type Secret struct {
 // X-Amz-Security-Token ("" when absent) so temporary credentials can be
 // resolved. A lookup reports an unusable key with ErrUnknownAccessKey,
 // ErrInactiveAccessKey, ErrInvalidSessionToken or ErrExpiredSessionToken
-// (wrapped or not), or with an *Error to answer with; any other error is
-// treated as an internal failure and returned to the caller as is.
+// (wrapped or not); any other error is treated as an internal failure and
+// returned to the caller as is, for a 5xx.
 type Lookup interface {
 	LookupAccessKey(ctx context.Context, accessKeyID, sessionToken string) (Secret, error)
 }
