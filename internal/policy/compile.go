@@ -80,13 +80,15 @@ type patKind uint8
 const (
 	patExact  patKind = iota // no wildcard
 	patPrefix                // one trailing '*' only: a prefix test
+	patStars                 // '*' but no '?': literal chunks found in order
 	patGlob                  // anything else
 )
 
 // pattern is a wildcard pattern with its fast path precomputed.
 type pattern struct {
-	text string
-	kind patKind
+	text   string
+	kind   patKind
+	chunks []string // patStars: the text split at '*'
 }
 
 func newPattern(text string) pattern {
@@ -96,6 +98,8 @@ func newPattern(text string) pattern {
 		p.kind = patExact
 	case text[len(text)-1] == '*' && !hasWildcard(text[:len(text)-1]):
 		p.kind = patPrefix
+	case !strings.Contains(text, "?"):
+		p.kind, p.chunks = patStars, strings.Split(text, "*")
 	default:
 		p.kind = patGlob
 	}
@@ -119,8 +123,33 @@ func (p *pattern) match(s string, fold bool) bool {
 			return equalFoldASCII(p.text[:n], s[:n])
 		}
 		return p.text[:n] == s[:n]
+	case patStars:
+		if !fold {
+			return matchChunks(p.chunks, s)
+		}
 	}
 	return globImpl(p.text, nil, s, fold)
+}
+
+// matchChunks matches a pattern whose only wildcard is '*', given as the
+// literal chunks between the stars: s must start with the first chunk, end
+// with the last, and contain the others in order between them. Taking the
+// leftmost occurrence of each middle chunk is always right for such
+// patterns, and strings.Index is fast.
+func matchChunks(chunks []string, s string) bool {
+	first, last := chunks[0], chunks[len(chunks)-1]
+	if len(s) < len(first)+len(last) || s[:len(first)] != first || s[len(s)-len(last):] != last {
+		return false
+	}
+	mid := s[len(first) : len(s)-len(last)]
+	for _, c := range chunks[1 : len(chunks)-1] {
+		i := strings.Index(mid, c)
+		if i < 0 {
+			return false
+		}
+		mid = mid[i+len(c):]
+	}
+	return true
 }
 
 type pkind uint8
@@ -160,7 +189,8 @@ type ccond struct {
 
 type cval struct {
 	raw   string
-	parts []part // non-nil when raw has policy variables (and they are enabled)
+	parts []part  // non-nil when raw has policy variables (and they are enabled)
+	like  pattern // StringLike without variables
 
 	num   float64
 	numOK bool
@@ -288,6 +318,8 @@ func compileValue(op baseOp, raw string, vars bool) cval {
 		}
 	}
 	switch {
+	case op == opStringLike || op == opStringNotLike:
+		v.like = newPattern(raw)
 	case op.isNumeric():
 		if f, err := strconv.ParseFloat(raw, 64); err == nil && !math.IsNaN(f) {
 			v.num, v.numOK = f, true

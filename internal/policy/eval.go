@@ -82,13 +82,13 @@ type tally struct {
 	allow [numSlots]hit
 }
 
-func (e *evaluator) init(req *Request, res *Result, hasBoundary bool) {
+func (e *evaluator) init(req *Request, res *Result, hasBoundary bool, act actionKey) {
 	res.Decision = ImplicitDeny
 	res.DeniedBy = KindIdentity
 	res.Matched = res.Matched[:0]
 	res.Missing = res.Missing[:0]
 	e.req, e.res, e.hasBoundary, e.collect = req, res, hasBoundary, res.CollectMissing
-	e.act = hashAction(req.Action)
+	e.act = act
 	e.rsegs, e.rIsARN = splitARN(req.Resource)
 	if e.rIsARN {
 		e.rhead = req.Resource[:len(req.Resource)-len(e.rsegs[5])]
@@ -118,7 +118,7 @@ func kindOfSlot(slot int, resource *Compiled) Kind {
 func (s *Set) Evaluate(req *Request, res *Result) {
 	var e evaluator
 	var t tally
-	e.init(req, res, s.Boundary != nil)
+	e.init(req, res, s.Boundary != nil, hashAction(req.Action))
 	for lvl, level := range s.SCP {
 		if lvl >= MaxSCPLevels {
 			break
@@ -333,7 +333,7 @@ func (e *evaluator) decide(s *Set, t *tally) {
 func EvaluateTrust(trust *Compiled, req *Request, res *Result) {
 	var e evaluator
 	var t tally
-	e.init(req, res, false)
+	e.init(req, res, false, hashAction(req.Action))
 	res.DeniedBy = trust.Kind
 	e.scan(trust, trust.Kind, slotResource, &t)
 	if len(res.Matched) > 0 {
@@ -849,7 +849,7 @@ func (e *evaluator) match(op baseOp, v *cval, kv *keyValues, i int) (matched, va
 			case opStringEqualsIgnoreCase:
 				return strings.EqualFold(v.raw, s), true
 			}
-			return glob(v.raw, s), true
+			return v.like.match(s, false), true
 		}
 		b, lit, ok := e.resolve(v.parts)
 		if !ok {

@@ -62,7 +62,7 @@ func (p *Prepared) Evaluate(req *Request, res *Result) {
 	}
 	var e evaluator
 	var t tally
-	e.init(req, res, p.set.Boundary != nil)
+	e.init(req, res, p.set.Boundary != nil, act)
 	for k := range l.refs[:l.nDeny] {
 		r := &l.refs[k]
 		e.resourceKind = r.resourceKind
