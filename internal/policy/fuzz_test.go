@@ -82,6 +82,7 @@ func fzPrincipals() []corpusPrincipal {
 			UserID: "111122223333:fed", ParentUserARN: "arn:aws:iam::111122223333:user/alice"},
 		{Type: "User", ARN: "arn:aws:iam::444455556666:user/carol", Account: "444455556666",
 			UserID: "AIDACAROLXXXXXXXXXXXX", Username: "carol"},
+		{Type: "Service", ARN: "ec2.amazonaws.com"},
 	}
 }
 
@@ -121,10 +122,17 @@ func fzStatement(s *byteSource, kind string, sid int) map[string]any {
 		}
 	}
 	if kind == "trust" || kind == "resource" {
-		if s.upTo(4) == 0 {
-			st["Principal"] = "*"
-		} else {
-			st["Principal"] = map[string]any{"AWS": fzList(s, fzPrincipalValues)}
+		el := "Principal"
+		if kind == "resource" && s.upTo(5) == 0 {
+			el = "NotPrincipal" // not allowed in trust policies
+		}
+		switch s.upTo(5) {
+		case 0:
+			st[el] = "*"
+		case 1:
+			st[el] = map[string]any{"Service": pick(s, []string{"ec2.amazonaws.com", "lambda.amazonaws.com"})}
+		default:
+			st[el] = map[string]any{"AWS": fzList(s, fzPrincipalValues)}
 		}
 	}
 	if n := s.upTo(3); n > 0 && n <= 2 {
