@@ -181,10 +181,11 @@ type cprincipal struct {
 
 // ccond is one operator/key pair.
 type ccond struct {
-	op     operator
-	opName string
-	key    string // lower-cased
-	vals   []cval
+	op      operator
+	opName  string
+	key     string // lower-cased
+	derived derived
+	vals    []cval
 }
 
 type cval struct {
@@ -299,7 +300,8 @@ func Compile(id string, kind Kind, p *Policy) (*Compiled, error) {
 			if cd.Key == "" {
 				continue // known operator, no keys: nothing to test
 			}
-			cc := ccond{op: o, opName: cd.Operator, key: strings.ToLower(cd.Key)}
+			lk := strings.ToLower(cd.Key)
+			cc := ccond{op: o, opName: cd.Operator, key: lk, derived: deriveOf(lk)}
 			for _, v := range cd.Values {
 				cc.vals = append(cc.vals, compileValue(o.base, v.Value, vars))
 			}

@@ -482,7 +482,8 @@ func (e *evaluator) resolve(parts []part) ([]byte, []bool, bool) {
 // variable is the value of ${key}: a single-valued key present in the
 // request, else the default, else unresolved.
 func (e *evaluator) variable(p *part) (string, bool) {
-	kv := e.lookup(p.key)
+	var kv keyValues
+	e.lookup(p.key, p.derived, &kv)
 	if kv.present && !kv.multi && kv.n() == 1 {
 		return kv.str(0), true
 	}
@@ -660,18 +661,17 @@ func notPrincipalExcludes(cp *cprincipal, p *Principal) bool {
 // Context, or derived from the Principal or the request time.
 type keyValues struct {
 	typed   *typedValue // typed readings of the single value, from the Context
-	present bool
-	multi   bool
+	t       *time.Time  // derived aws:CurrentTime / aws:EpochTime
 	vals    []string
 	one     string
+	present bool
+	multi   bool
 	single  bool // one holds the only value
-	isTime  bool // derived aws:CurrentTime / aws:EpochTime
 	epoch   bool // aws:EpochTime
-	t       time.Time
 }
 
 func (kv *keyValues) n() int {
-	if kv.single || kv.isTime {
+	if kv.single || kv.t != nil {
 		return 1
 	}
 	return len(kv.vals)
@@ -681,9 +681,9 @@ func (kv *keyValues) str(i int) string {
 	switch {
 	case kv.single:
 		return kv.one
-	case kv.isTime && kv.epoch:
+	case kv.t != nil && kv.epoch:
 		return strconv.FormatInt(kv.t.Unix(), 10)
-	case kv.isTime:
+	case kv.t != nil:
 		return kv.t.UTC().Format(time.RFC3339)
 	}
 	return kv.vals[i]
@@ -701,70 +701,113 @@ func (e *evaluator) missing(lk string) {
 	e.res.Missing = append(e.res.Missing, lk)
 }
 
+// derived identifies the keys the engine supplies from the principal and
+// the request time when the Context does not set them; computed once per
+// policy key at compile time.
+type derived uint8
+
+const (
+	dNone derived = iota
+	dUsername
+	dUserID
+	dPrincipalARN
+	dPrincipalAccount
+	dPrincipalType
+	dCurrentTime
+	dEpochTime
+	dPrincipalTag
+)
+
+func deriveOf(lk string) derived {
+	switch lk {
+	case "aws:username":
+		return dUsername
+	case "aws:userid":
+		return dUserID
+	case "aws:principalarn":
+		return dPrincipalARN
+	case "aws:principalaccount":
+		return dPrincipalAccount
+	case "aws:principaltype":
+		return dPrincipalType
+	case "aws:currenttime":
+		return dCurrentTime
+	case "aws:epochtime":
+		return dEpochTime
+	}
+	if len(lk) > len(principalTagPrefix) && lk[:len(principalTagPrefix)] == principalTagPrefix {
+		return dPrincipalTag
+	}
+	return dNone
+}
+
+const principalTagPrefix = "aws:principaltag/"
+
 // lookup finds a lower-cased key in the request context, then among the
-// keys the engine derives from the principal and the time.
-func (e *evaluator) lookup(lk string) keyValues {
+// keys the engine derives from the principal and the time, and fills kv.
+func (e *evaluator) lookup(lk string, d derived, kv *keyValues) {
+	*kv = keyValues{}
 	if en := e.req.Context.lookup(lk); en != nil {
-		kv := keyValues{present: true, multi: en.multi, vals: en.values}
+		kv.present, kv.multi, kv.vals = true, en.multi, en.values
 		if !en.multi {
 			kv.typed = &en.typed
 		}
-		return kv
+		return
+	}
+	if d == dNone {
+		return
 	}
 	p := &e.req.Principal
-	one := func(v string) keyValues {
-		if v == "" {
-			return keyValues{}
-		}
-		return keyValues{present: true, single: true, one: v}
-	}
-	switch lk {
-	case "aws:username":
+	v := ""
+	switch d {
+	case dUsername:
 		if p.Type == PrincipalUser {
-			return one(p.Username)
+			v = p.Username
 		}
-	case "aws:userid":
+	case dUserID:
+		v = p.UserID
 		if p.Type == PrincipalAnonymous {
-			return one("anonymous")
+			v = "anonymous"
 		}
-		return one(p.UserID)
-	case "aws:principalarn":
+	case dPrincipalARN:
 		switch {
 		case isRoleSession(p.Type) && p.RoleARN != "":
-			return one(p.RoleARN)
+			v = p.RoleARN
 		case p.Type == PrincipalAnonymous || p.Type == PrincipalService || p.Type == PrincipalWebIdentity:
-			return keyValues{}
+		default:
+			v = p.ARN
 		}
-		return one(p.ARN)
-	case "aws:principalaccount":
+	case dPrincipalAccount:
 		if p.Type != PrincipalAnonymous && p.Type != PrincipalService {
-			return one(p.Account)
+			v = p.Account
 		}
-	case "aws:principaltype":
+	case dPrincipalType:
 		if p.Type != PrincipalService {
-			return one(p.Type.awsPrincipalType())
+			v = p.Type.awsPrincipalType()
 		}
-	case "aws:currenttime", "aws:epochtime":
+	case dCurrentTime, dEpochTime:
 		if !e.req.Time.IsZero() {
-			return keyValues{present: true, isTime: true, epoch: lk == "aws:epochtime", t: e.req.Time}
+			kv.present, kv.t, kv.epoch = true, &e.req.Time, d == dEpochTime
 		}
-	default:
-		const tagPrefix = "aws:principaltag/"
-		if len(lk) > len(tagPrefix) && lk[:len(tagPrefix)] == tagPrefix {
-			name := lk[len(tagPrefix):]
-			for k := range p.Tags {
-				if len(p.Tags[k].Key) == len(name) && strings.EqualFold(p.Tags[k].Key, name) {
-					return keyValues{present: true, single: true, one: p.Tags[k].Value}
-				}
+		return
+	case dPrincipalTag:
+		name := lk[len(principalTagPrefix):]
+		for k := range p.Tags {
+			if len(p.Tags[k].Key) == len(name) && strings.EqualFold(p.Tags[k].Key, name) {
+				kv.present, kv.single, kv.one = true, true, p.Tags[k].Value
+				return
 			}
 		}
 	}
-	return keyValues{}
+	if v != "" {
+		kv.present, kv.single, kv.one = true, true, v
+	}
 }
 
 // cond evaluates one operator/key pair (conditions.md §1-3).
 func (e *evaluator) cond(c *ccond) bool {
-	kv := e.lookup(c.key)
+	var kv keyValues
+	e.lookup(c.key, c.derived, &kv)
 	if c.op.base == opNull {
 		if !kv.present {
 			e.missing(c.key)
@@ -864,7 +907,7 @@ func (e *evaluator) match(op baseOp, v *cval, kv *keyValues, i int) (matched, va
 		return globBytes(b, lit, s, false), true
 	case op.isNumeric():
 		var x float64
-		if kv.isTime {
+		if kv.t != nil {
 			x = float64(kv.t.Unix())
 		} else if kv.typed != nil {
 			if !kv.typed.numOK {
@@ -895,8 +938,8 @@ func (e *evaluator) match(op baseOp, v *cval, kv *keyValues, i int) (matched, va
 		}
 	case op.isDate():
 		var t time.Time
-		if kv.isTime {
-			t = kv.t
+		if kv.t != nil {
+			t = *kv.t
 		} else if kv.typed != nil {
 			if !kv.typed.dateOK {
 				return false, false

@@ -36,6 +36,7 @@ type part struct {
 	kind       partKind
 	text       string // partText, partLit
 	key        string // partVar, lower-cased
+	derived    derived
 	def        string // partVar default
 	hasDefault bool
 }
@@ -98,7 +99,8 @@ func parseVariable(body string) (part, bool) {
 	if key == "" || strings.ContainsAny(key, " \t'${") {
 		return part{}, false
 	}
-	return part{kind: partVar, key: strings.ToLower(key), def: def, hasDefault: hasDef}, true
+	lk := strings.ToLower(key)
+	return part{kind: partVar, key: lk, derived: deriveOf(lk), def: def, hasDefault: hasDef}, true
 }
 
 // hasVariables reports whether parts needs request-time substitution.
