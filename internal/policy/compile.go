@@ -184,6 +184,7 @@ type ccond struct {
 	op      operator
 	opName  string
 	key     string // lower-cased
+	keyHash uint64 // hashLower(key)
 	derived derived
 	vals    []cval
 }
@@ -301,7 +302,7 @@ func Compile(id string, kind Kind, p *Policy) (*Compiled, error) {
 				continue // known operator, no keys: nothing to test
 			}
 			lk := strings.ToLower(cd.Key)
-			cc := ccond{op: o, opName: cd.Operator, key: lk, derived: deriveOf(lk)}
+			cc := ccond{op: o, opName: cd.Operator, key: lk, keyHash: hashLower(lk), derived: deriveOf(lk)}
 			for _, v := range cd.Values {
 				cc.vals = append(cc.vals, compileValue(o.base, v.Value, vars))
 			}

@@ -16,6 +16,7 @@ type Context struct {
 }
 
 type ctxEntry struct {
+	hash   uint64 // hashLower(key): most mismatches are decided on it
 	key    string // lower-cased
 	values []string
 	multi  bool
@@ -107,7 +108,7 @@ func (c *Context) set(key string, values []string, multi bool) {
 	if isMultivaluedKey(lk) {
 		multi = true
 	}
-	e := ctxEntry{key: lk, values: values, multi: multi}
+	e := ctxEntry{hash: hashLower(lk), key: lk, values: values, multi: multi}
 	if !multi {
 		e.typed = readTyped(values[0])
 	}
@@ -157,11 +158,16 @@ func (c *Context) Keys() []string {
 
 // lookup finds an already lower-cased key.
 func (c *Context) lookup(lk string) *ctxEntry {
+	return c.lookupHashed(lk, hashLower(lk))
+}
+
+// lookupHashed finds a lower-cased key whose hashLower is h.
+func (c *Context) lookupHashed(lk string, h uint64) *ctxEntry {
 	if c == nil {
 		return nil
 	}
 	for i := range c.entries {
-		if c.entries[i].key == lk {
+		if c.entries[i].hash == h && c.entries[i].key == lk {
 			return &c.entries[i]
 		}
 	}

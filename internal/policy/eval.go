@@ -483,7 +483,7 @@ func (e *evaluator) resolve(parts []part) ([]byte, []bool, bool) {
 // request, else the default, else unresolved.
 func (e *evaluator) variable(p *part) (string, bool) {
 	var kv keyValues
-	e.lookup(p.key, p.derived, &kv)
+	e.lookup(p.key, p.keyHash, p.derived, &kv)
 	if kv.present && !kv.multi && kv.n() == 1 {
 		return kv.str(0), true
 	}
@@ -745,9 +745,9 @@ const principalTagPrefix = "aws:principaltag/"
 
 // lookup finds a lower-cased key in the request context, then among the
 // keys the engine derives from the principal and the time, and fills kv.
-func (e *evaluator) lookup(lk string, d derived, kv *keyValues) {
+func (e *evaluator) lookup(lk string, h uint64, d derived, kv *keyValues) {
 	*kv = keyValues{}
-	if en := e.req.Context.lookup(lk); en != nil {
+	if en := e.req.Context.lookupHashed(lk, h); en != nil {
 		kv.present, kv.multi, kv.vals = true, en.multi, en.values
 		if !en.multi {
 			kv.typed = &en.typed
@@ -807,7 +807,7 @@ func (e *evaluator) lookup(lk string, d derived, kv *keyValues) {
 // cond evaluates one operator/key pair (conditions.md §1-3).
 func (e *evaluator) cond(c *ccond) bool {
 	var kv keyValues
-	e.lookup(c.key, c.derived, &kv)
+	e.lookup(c.key, c.keyHash, c.derived, &kv)
 	if c.op.base == opNull {
 		if !kv.present {
 			e.missing(c.key)
@@ -893,6 +893,18 @@ func (e *evaluator) match(op baseOp, v *cval, kv *keyValues, i int) (matched, va
 				return strings.EqualFold(v.raw, s), true
 			}
 			return v.like.match(s, false), true
+		}
+		if len(v.parts) == 1 && v.parts[0].kind == partVar {
+			// The whole value is one variable: its value is literal text,
+			// so every string operator is a comparison.
+			val, ok := e.variable(&v.parts[0])
+			if !ok {
+				return false, true
+			}
+			if op == opStringEqualsIgnoreCase {
+				return strings.EqualFold(val, s), true
+			}
+			return val == s, true
 		}
 		b, lit, ok := e.resolve(v.parts)
 		if !ok {

@@ -83,8 +83,8 @@ func TestParseTemplate(t *testing.T) {
 		want []part
 	}{
 		{"plain", []part{{kind: partText, text: "plain"}}},
-		{"a/${aws:username}/b", []part{{kind: partText, text: "a/"}, {kind: partVar, key: "aws:username", derived: dUsername}, {kind: partText, text: "/b"}}},
-		{"${aws:PrincipalTag/team, 'company-wide'}", []part{{kind: partVar, key: "aws:principaltag/team", derived: dPrincipalTag, def: "company-wide", hasDefault: true}}},
+		{"a/${aws:username}/b", []part{{kind: partText, text: "a/"}, {kind: partVar, key: "aws:username", keyHash: hashLower("aws:username"), derived: dUsername}, {kind: partText, text: "/b"}}},
+		{"${aws:PrincipalTag/team, 'company-wide'}", []part{{kind: partVar, key: "aws:principaltag/team", keyHash: hashLower("aws:principaltag/team"), derived: dPrincipalTag, def: "company-wide", hasDefault: true}}},
 		{"${*}${?}${$}", []part{{kind: partLit, text: "*"}, {kind: partLit, text: "?"}, {kind: partLit, text: "$"}}},
 		{"${unclosed", []part{{kind: partText, text: "${unclosed"}}},
 		{"${bad default, x}", []part{{kind: partText, text: "${bad default, x}"}}},

@@ -36,6 +36,7 @@ type part struct {
 	kind       partKind
 	text       string // partText, partLit
 	key        string // partVar, lower-cased
+	keyHash    uint64
 	derived    derived
 	def        string // partVar default
 	hasDefault bool
@@ -100,7 +101,7 @@ func parseVariable(body string) (part, bool) {
 		return part{}, false
 	}
 	lk := strings.ToLower(key)
-	return part{kind: partVar, key: lk, derived: deriveOf(lk), def: def, hasDefault: hasDef}, true
+	return part{kind: partVar, key: lk, keyHash: hashLower(lk), derived: deriveOf(lk), def: def, hasDefault: hasDef}, true
 }
 
 // hasVariables reports whether parts needs request-time substitution.
