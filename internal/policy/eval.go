@@ -383,7 +383,7 @@ func (st *cstmt) actionMatch(act actionKey, a string, v via) bool {
 		}
 		if v == viaWildAny && act.hasBucket {
 			for k := range st.wildActs {
-				if bucketOf(st.wildActs[k].text) == act.first {
+				if inBucket(st.wildActs[k].text, a, act.first) {
 					return false // evaluated through the bucketed index
 				}
 			}
@@ -920,6 +920,9 @@ func (e *evaluator) match(op baseOp, v *cval, kv *keyValues, i int) (matched, va
 	case op.isNumeric():
 		var x float64
 		if kv.t != nil {
+			if !kv.epoch {
+				return false, false // aws:CurrentTime is a date, not a number
+			}
 			x = float64(kv.t.Unix())
 		} else if kv.typed != nil {
 			if !kv.typed.numOK {
@@ -1095,12 +1098,11 @@ func equalFoldASCIIBytes(b []byte, s string) bool {
 	return true
 }
 
-// bucketOf is the index bucket of a lower-cased action pattern: the first
-// character of its name, or 0 when the name starts with a wildcard.
-func bucketOf(pattern string) byte {
-	_, name, _ := strings.Cut(pattern, ":")
-	if name == "" || name[0] == '*' || name[0] == '?' {
-		return 0
-	}
-	return name[0]
+// inBucket reports whether the lower-cased action pattern p is indexed in
+// the bucket of action a: same service, and its name starts with a's first
+// name character (first, lower-cased) rather than a wildcard.
+func inBucket(p, a string, first byte) bool {
+	ps, pn, _ := strings.Cut(p, ":")
+	as, _, _ := strings.Cut(a, ":")
+	return pn != "" && pn[0] == first && pn[0] != '*' && pn[0] != '?' && equalFoldASCII(ps, as)
 }
