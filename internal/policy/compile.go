@@ -64,9 +64,13 @@ type cstmt struct {
 
 // resPat is one compiled Resource entry.
 type resPat struct {
-	any   bool // "*"
-	segs  [6]segPat
-	whole segPat // the entry as one pattern, for request resources that are not ARNs
+	any bool // "*"
+	// head is the first five segments with their colons when none of them
+	// has a wildcard or variable: one comparison instead of five.
+	head      string
+	headExact bool
+	segs      [6]segPat
+	whole     segPat // the entry as one pattern, for request resources that are not ARNs
 }
 
 // segPat is a glob (or, with variables, a template) for one ARN segment.
@@ -416,8 +420,18 @@ func compileResource(r string, vars bool) resPat {
 		return resPat{any: true}
 	}
 	rp := resPat{whole: compileSeg(r, vars)}
-	for i, s := range splitTemplateARN(r) {
+	segs := splitTemplateARN(r)
+	rp.headExact = true
+	for i, s := range segs {
 		rp.segs[i] = compileSeg(s, vars)
+		if i < 5 {
+			if rp.segs[i].kind != patExact || rp.segs[i].parts != nil {
+				rp.headExact = false
+			}
+		}
+	}
+	if rp.headExact {
+		rp.head = segs[0] + ":" + segs[1] + ":" + segs[2] + ":" + segs[3] + ":" + segs[4] + ":"
 	}
 	return rp
 }

@@ -429,6 +429,9 @@ func (e *evaluator) resourceMatch(rp *resPat) bool {
 	if !e.segMatch(&rp.segs[5], e.rsegs[5], false) {
 		return false
 	}
+	if rp.headExact {
+		return rp.head == e.rhead || equalFoldASCII(rp.head, e.rhead)
+	}
 	for i := 0; i < 5; i++ {
 		if !e.segMatch(&rp.segs[i], e.rsegs[i], true) {
 			return false
