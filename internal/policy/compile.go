@@ -252,18 +252,18 @@ func Compile(id string, kind Kind, p *Policy) (*Compiled, error) {
 			c.global = append(c.global, idx)
 		} else {
 			for _, a := range cs.exactActs {
-				h := hashLower(a)
+				h := hashAction(a).full
 				if l := exact[h]; len(l) == 0 || l[len(l)-1] != idx {
 					exact[h] = append(l, idx)
 				}
 			}
 			for _, a := range cs.wildActs {
-				vendor, name, _ := strings.Cut(a.text, ":")
-				idxMap, key := wildAny, vendor
+				_, name, _ := strings.Cut(a.text, ":")
+				k := hashAction(a.text)
+				idxMap, h := wildAny, k.service
 				if name != "" && name[0] != '*' && name[0] != '?' {
-					idxMap, key = wild, vendor+":"+name[:1]
+					idxMap, h = wild, k.bucket
 				}
-				h := hashLower(key)
 				if l := idxMap[h]; len(l) == 0 || l[len(l)-1] != idx {
 					idxMap[h] = append(l, idx)
 				}
@@ -500,49 +500,59 @@ func hashLower(s string) uint64 {
 
 // actionKey holds the index keys of a request action, computed in one
 // pass: the hashes of the whole action, of its service prefix, and of the
-// service prefix with the first character of the action name.
+// service prefix with the first character of the action name. The same
+// function keys the index at compile time (on the lower-cased patterns), so
+// the two always agree. Letters are folded by setting bit 0x20 on every
+// byte, which also merges a few non-letters ('@' and '`', …): harmless,
+// since every index hit is verified against the strings.
 type actionKey struct {
 	full, service, bucket uint64
 	first                 byte // lower-cased first character of the name
 	hasColon, hasBucket   bool
 }
 
+const (
+	seedService = 0x243f6a8885a308d3
+	tagBucket   = 0x13198a2e03707344
+	tagFull     = 0xa4093822299f31d0
+	seedNoColon = 0x082efa98ec4e6c89
+)
+
+func mix(x uint64) uint64 {
+	x *= 0x9e3779b97f4a7c15
+	return x ^ x>>32
+}
+
+// hashFold hashes s eight bytes at a time, ASCII letters folded.
+func hashFold(s string, h uint64) uint64 {
+	n := uint64(len(s))
+	for len(s) >= 8 {
+		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		h = mix(h ^ (w | 0x2020202020202020))
+		s = s[8:]
+	}
+	var w uint64
+	for i := 0; i < len(s); i++ {
+		w |= uint64(s[i]|0x20) << (8 * i)
+	}
+	return mix(h ^ w ^ n<<58)
+}
+
 func hashAction(a string) actionKey {
 	var k actionKey
-	h := uint64(fnvOffset)
-	i := 0
-	for ; i < len(a); i++ {
-		c := a[i]
-		if c == ':' {
-			break
-		}
-		if c-'A' < 26 {
-			c += 'a' - 'A'
-		}
-		h = (h ^ uint64(c)) * fnvPrime
-	}
-	if i == len(a) {
-		k.full = h
+	colon := strings.IndexByte(a, ':')
+	if colon < 0 {
+		k.full = hashFold(a, seedNoColon)
 		return k
 	}
-	k.service, k.hasColon = h, true
-	h = (h ^ ':') * fnvPrime
-	i++
-	if i < len(a) {
-		c := a[i]
-		if c-'A' < 26 {
-			c += 'a' - 'A'
-		}
-		h = (h ^ uint64(c)) * fnvPrime
-		k.bucket, k.first, k.hasBucket = h, c, true
-		for i++; i < len(a); i++ {
-			c := a[i]
-			if c-'A' < 26 {
-				c += 'a' - 'A'
-			}
-			h = (h ^ uint64(c)) * fnvPrime
-		}
+	k.hasColon = true
+	k.service = hashFold(a[:colon], seedService)
+	if colon+1 < len(a) {
+		k.first = lower(a[colon+1])
+		k.bucket = mix(k.service ^ uint64(k.first|0x20) ^ tagBucket)
+		k.hasBucket = true
 	}
-	k.full = h
+	k.full = hashFold(a[colon+1:], k.service^tagFull)
 	return k
 }

@@ -13,6 +13,7 @@ import (
 // storage for the next request. Lookups do not allocate.
 type Context struct {
 	entries []ctxEntry
+	hashes  []uint64 // entries[i].hash, packed: a lookup scans these first
 }
 
 type ctxEntry struct {
@@ -88,7 +89,10 @@ func looksIP(s string) bool {
 func NewContext() *Context { return &Context{} }
 
 // Reset removes every key, keeping the storage.
-func (c *Context) Reset() { c.entries = c.entries[:0] }
+func (c *Context) Reset() {
+	c.entries = c.entries[:0]
+	c.hashes = c.hashes[:0]
+}
 
 // Set sets key to values, replacing any earlier values. With exactly one
 // value the key is single-valued; with zero or several it is multivalued
@@ -119,6 +123,7 @@ func (c *Context) set(key string, values []string, multi bool) {
 		}
 	}
 	c.entries = append(c.entries, e)
+	c.hashes = append(c.hashes, e.hash)
 }
 
 // Delete removes key.
@@ -127,6 +132,7 @@ func (c *Context) Delete(key string) {
 	for i := range c.entries {
 		if c.entries[i].key == lk {
 			c.entries = append(c.entries[:i], c.entries[i+1:]...)
+			c.hashes = append(c.hashes[:i], c.hashes[i+1:]...)
 			return
 		}
 	}
@@ -166,8 +172,8 @@ func (c *Context) lookupHashed(lk string, h uint64) *ctxEntry {
 	if c == nil {
 		return nil
 	}
-	for i := range c.entries {
-		if c.entries[i].hash == h && c.entries[i].key == lk {
+	for i, x := range c.hashes {
+		if x == h && c.entries[i].key == lk {
 			return &c.entries[i]
 		}
 	}

@@ -15,7 +15,8 @@ type Prepared struct {
 }
 
 type ref struct {
-	st           *cstmt
+	resFirst     [4]uint64 // copied from the statement: the loop reads refs sequentially
+	resAny       bool
 	c            *Compiled
 	i            int32
 	slot         uint8
@@ -68,7 +69,7 @@ func (p *Prepared) Evaluate(req *Request, res *Result) {
 		r := &l.refs[k]
 		// The resource filter of visit, inlined: most statements of a
 		// large set stop here.
-		if !r.st.resAny && e.rIsARN && r.st.resFirst[e.rFirst>>6]&(1<<(e.rFirst&63)) == 0 {
+		if !r.resAny && e.rIsARN && r.resFirst[e.rFirst>>6]&(1<<(e.rFirst&63)) == 0 {
 			continue
 		}
 		if k >= l.nDeny && t.allow[r.slot].cls == clsDirect {
@@ -93,7 +94,8 @@ func (p *Prepared) refsFor(act actionKey, action string) refList {
 		c.eachCandidate(act, action, func(i int32) { idx = append(idx, i) })
 		slices.Sort(idx) // document order, as Set.Evaluate reports
 		for _, i := range idx {
-			r := ref{st: &c.stmts[i], c: c, i: i, slot: uint8(slot), kind: kind, resourceKind: rk}
+			st := &c.stmts[i]
+			r := ref{resFirst: st.resFirst, resAny: st.resAny, c: c, i: i, slot: uint8(slot), kind: kind, resourceKind: rk}
 			switch c.stmts[i].effect {
 			case EffectDeny:
 				deny = append(deny, r)
