@@ -262,9 +262,6 @@ func FuzzDifferential(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c := fzCase(data)
-		if why := fzKnownDisagreement(c); why != "" {
-			t.Skip("known engine disagreement: " + why)
-		}
 		set, err := c.engineSet()
 		if err != nil {
 			// Generated documents are valid by construction; the
@@ -388,50 +385,6 @@ func FuzzValidate(f *testing.F) {
 			_ = policy.CheckSize(k, doc)
 		}
 	})
-}
-
-// fzKnownDisagreement names the disagreements already reported to the
-// engine (docs/policy-testing.md, corpus knownFailure markers) so that the
-// fuzzer keeps looking for new ones. Remove an entry once the engine is
-// fixed: TestCorpusKnownFailuresStillFail says when.
-func fzKnownDisagreement(c corpusCase) string {
-	rs, _, err := c.refInputs()
-	if err != nil {
-		return ""
-	}
-	all := append([]refPolicy{}, rs.Identity...)
-	all = append(all, rs.Session...)
-	if rs.Resource != nil {
-		all = append(all, *rs.Resource)
-	}
-	if rs.Boundary != nil {
-		all = append(all, *rs.Boundary)
-	}
-	for _, p := range all {
-		for _, st := range refStatements(p.Doc) {
-			for _, el := range []string{"Action", "NotAction"} {
-				wild := map[string]bool{}
-				for _, a := range refStrings(st[el]) {
-					if svc, _, ok := strings.Cut(a, ":"); ok && strings.ContainsAny(a, "*?") {
-						wild[strings.ToLower(svc)] = true
-					}
-				}
-				if len(wild) > 1 {
-					return "Action lists with wildcard entries of two services (actions/action-list-wildcards-two-services)"
-				}
-			}
-			cond, _ := st["Condition"].(map[string]any)
-			for op, keys := range cond {
-				km, _ := keys.(map[string]any)
-				for k := range km {
-					if strings.Contains(op, "Numeric") && strings.EqualFold(k, "aws:CurrentTime") {
-						return "Numeric operators on aws:CurrentTime (cond-numeric/current-time-is-not-a-number)"
-					}
-				}
-			}
-		}
-	}
-	return ""
 }
 
 func fzHasKeyFold(m map[string][]string, k string) bool {
