@@ -4,9 +4,11 @@
 //
 // # Parsing and validation
 //
-//	Validate(kind, doc) []Finding       every finding, with line and column
-//	Parse(kind, doc) (*Policy, error)   the AST; the error is a *ValidationError
-//	CheckSize(kind, doc) error          the per-kind size quota (white space outside strings not counted)
+//	Validate(kind, doc) []Finding         every finding, with line and column (errors first, then warnings)
+//	Parse(kind, doc) (*Policy, error)     the AST; the error is a *ValidationError
+//	ValidateManaged / ParseManaged        the same for CreatePolicy / CreatePolicyVersion (Version 2012-10-17 required)
+//	CheckSize(kind, doc) error            the per-kind size quota (white space outside strings not counted)
+//	CheckInlineSize(entity, name, docs…)  the aggregate inline-policy quota of a user, group or role
 //
 // A Kind selects the rules of one policy type: an identity policy must not
 // name a Principal, a trust policy must, a trust policy must not have a
@@ -37,7 +39,22 @@
 // trust) policy, identity policies, the permissions boundary and the session
 // policies. HasSession distinguishes "no session policies were passed"
 // (a role session keeps its full permissions) from "session policies were
-// passed" (they must allow; an empty list then allows nothing).
+// passed" (they must allow; an empty list then allows nothing). Session
+// policies limit role sessions and federated-user sessions only; a
+// federated-user session without them has no permissions.
+//
+// Set.Prepare returns a *Prepared: the same set frozen with a cross-policy
+// action index (one lookup for the whole set instead of one per policy).
+// Build it when a principal's policies are loaded and cache it with them;
+// Prepared.Evaluate gives exactly the Result of Set.Evaluate.
+//
+// Result.Matched holds the deciding statements: for ExplicitDeny every
+// applicable Deny; for Allow the statements that had to allow (the
+// identity Allow, the resource-policy Allow when it granted or was
+// required, the boundary and session Allows when they applied). For an
+// implicit deny Result.DeniedBy is the policy type that failed to allow;
+// Result.Reason(action) and Result.AccessDeniedMessage(...) render AWS's
+// AccessDenied wording.
 //
 // For the STS assume operations, EvaluateTrust evaluates a role's trust
 // policy alone for a principal (evaluation.md §6): the trust policy must
