@@ -75,7 +75,7 @@ func (c *actionCache[T]) fill(key uint64, action string, compute func() T) *T {
 		s.entries = append(s.entries, old.entries...)
 	}
 	s.entries = append(s.entries, cacheEntry[T]{
-		raw: strings.Clone(action), action: strings.ToLower(action), val: compute(),
+		raw: strings.Clone(action), action: lowerASCII(action), val: compute(),
 	})
 	size := uint64(8)
 	for size < uint64(len(s.entries))*2 {
@@ -92,6 +92,16 @@ func (c *actionCache[T]) fill(key uint64, action string, compute func() T) *T {
 	}
 	c.snap.Store(s)
 	return &s.entries[len(s.entries)-1].val
+}
+
+// lowerASCII folds ASCII letters only, as equalFoldASCII compares: a cached
+// action must compare equal to the request that created it.
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		b[i] = lower(c)
+	}
+	return string(b)
 }
 
 // stmtList is a policy's statements matching one action: Deny first, then

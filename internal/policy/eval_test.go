@@ -482,3 +482,49 @@ func TestActionCacheBounded(t *testing.T) {
 		t.Fatalf("past the bound: %v", res.Decision)
 	}
 }
+
+// TestConcurrentEvaluate shares compiled policies and a prepared set
+// between goroutines while their action caches fill (run with -race).
+func TestConcurrentEvaluate(t *testing.T) {
+	c := mustCompile(t, "p", KindIdentity, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Sid":"D","Effect":"Deny","Action":"s3:Delete*","Resource":"*"}]}`)
+	s := &Set{Identity: []*Compiled{c}}
+	p := s.Prepare()
+	done := make(chan struct{})
+	for g := 0; g < 4; g++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			var res Result
+			for i := 0; i < 200; i++ {
+				action := fmt.Sprintf("s3:Get%d", i%50)
+				want := Allow
+				if i%3 == 0 {
+					action, want = fmt.Sprintf("s3:Delete%d", i%50), ExplicitDeny
+				}
+				req := &Request{Principal: alice, Action: action, Resource: "arn:aws:s3:::b/k"}
+				s.Evaluate(req, &res)
+				if res.Decision != want {
+					t.Errorf("set %s: %v", action, res.Decision)
+				}
+				p.Evaluate(req, &res)
+				if res.Decision != want {
+					t.Errorf("prepared %s: %v", action, res.Decision)
+				}
+			}
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		<-done
+	}
+}
+
+func TestNonASCIIActionCachedOnce(t *testing.T) {
+	c := mustCompile(t, "p", KindIdentity, idp("Allow", q("s3:*"), q("*"), ""))
+	s := &Set{Identity: []*Compiled{c}}
+	var res Result
+	for i := 0; i < 3; i++ {
+		s.Evaluate(&Request{Principal: alice, Action: "s3:É", Resource: "*"}, &res)
+	}
+	if n := len(c.cache.snap.Load().entries); n != 1 {
+		t.Fatalf("%d cache entries for one action", n)
+	}
+}
