@@ -209,6 +209,8 @@ type cval struct {
 	arn   [6]string // ArnLike without variables
 	arnOK bool
 	null  int8 // Null: 1 "true", 0 "false", -1 neither
+	bval  bool // Bool without variables: the value, when bOK
+	bOK   bool
 }
 
 // Compile prepares p for evaluation. id is reported in Match.Policy; kind
@@ -350,6 +352,8 @@ func compileValue(op baseOp, raw string, vars bool) cval {
 		if v.parts == nil {
 			v.arn, v.arnOK = splitARN(raw)
 		}
+	case op == opBool:
+		v.bval, v.bOK = parseBool(raw)
 	case op == opNull:
 		switch strings.ToLower(raw) {
 		case "true":

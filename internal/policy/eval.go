@@ -994,7 +994,6 @@ func (e *evaluator) match(op baseOp, v *cval, kv *keyValues, i int) (matched, va
 		if !ok {
 			return false, false
 		}
-		pv := v.raw
 		if v.parts != nil {
 			b, _, ok := e.resolve(v.parts)
 			if !ok {
@@ -1008,8 +1007,7 @@ func (e *evaluator) match(op baseOp, v *cval, kv *keyValues, i int) (matched, va
 			}
 			return false, true
 		}
-		pb, ok := parseBool(pv)
-		return ok && pb == rb, true
+		return v.bOK && v.bval == rb, true
 	case op == opBinaryEquals:
 		return v.binOK && v.bin == kv.str(i), true
 	case op == opIPAddress:
