@@ -89,7 +89,7 @@ func (e *evaluator) init(req *Request, res *Result, hasBoundary bool, act action
 	res.Missing = res.Missing[:0]
 	e.req, e.res, e.hasBoundary, e.collect = req, res, hasBoundary, res.CollectMissing
 	e.act = act
-	e.rsegs, e.rIsARN = splitARN(req.Resource)
+	e.rIsARN = splitARNInto(req.Resource, &e.rsegs)
 	if e.rIsARN {
 		e.rhead = req.Resource[:len(req.Resource)-len(e.rsegs[5])]
 		if e.rsegs[5] != "" {
