@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 )
@@ -123,4 +124,44 @@ func TestParseJSON(t *testing.T) {
 	if _, err := parseJSON(deep); err == nil {
 		t.Error("accepted a 100-deep document")
 	}
+}
+
+// FuzzParseEvaluate: any document, of any kind, is either rejected with
+// findings or parsed, compiled and evaluated without panicking; what the
+// JSON reader accepts, encoding/json accepts too.
+func FuzzParseEvaluate(f *testing.F) {
+	f.Add([]byte(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::b/${aws:username}/*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}}`), uint8(0))
+	f.Add([]byte(`{"Statement":[{"Effect":"Deny","NotPrincipal":{"AWS":"111122223333"},"NotAction":"iam:*","NotResource":"*"}]}`), uint8(1))
+	f.Add([]byte(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Federated":"x"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"ForAllValues:StringLike":{"k":["a*","${*}"]}}}}`), uint8(2))
+	f.Fuzz(func(t *testing.T, doc []byte, k uint8) {
+		kind := Kind(k % 6)
+		if _, err := parseJSON(doc); err == nil && !json.Valid(doc) {
+			t.Fatalf("parseJSON accepted what encoding/json rejects: %q", doc)
+		}
+		fs := Validate(kind, doc)
+		p, err := Parse(kind, doc)
+		if err != nil {
+			if len(fs) == 0 {
+				t.Fatal("Parse failed but Validate found nothing")
+			}
+			return
+		}
+		c, err := Compile("p", kind, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = p.ConditionKeys()
+		set := &Set{Identity: []*Compiled{c}}
+		if kind == KindResource || kind == KindTrust {
+			set = &Set{Resource: c}
+		}
+		req := &Request{Principal: alice, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/alice/k",
+			Context: ctxOf("k", "abc", "aws:SourceIp", "10.1.2.3", "aws:TagKeys", "[a,b]"), Time: time.Unix(1700000000, 0)}
+		var a, b Result
+		set.Evaluate(req, &a)
+		set.Prepare().Evaluate(req, &b)
+		if a.Decision != b.Decision {
+			t.Fatalf("Set %v, Prepared %v", a.Decision, b.Decision)
+		}
+	})
 }
