@@ -83,6 +83,7 @@ func fzPrincipals() []corpusPrincipal {
 		{Type: "User", ARN: "arn:aws:iam::444455556666:user/carol", Account: "444455556666",
 			UserID: "AIDACAROLXXXXXXXXXXXX", Username: "carol"},
 		{Type: "Service", ARN: "ec2.amazonaws.com"},
+		{Type: "Root", ARN: "arn:aws:iam::111122223333:root", Account: "111122223333", UserID: "111122223333"},
 	}
 }
 

@@ -241,6 +241,13 @@ func refEvaluate(s refSet, r refRequest) refResult {
 		return refResult{Decision: "Allow", Matched: matched}
 	case isTrust && rb == classNone:
 		return deny("trust")
+	case r.Principal.Type == "Root":
+		// §2 notes: the root user needs no identity policy in its own
+		// account; only an explicit deny (step 1) stops it.
+		if rb < classRole {
+			matched = nil
+		}
+		return refResult{Decision: "Allow", Matched: matched}
 	case rb == classRole:
 		return tail()
 	}
