@@ -284,6 +284,21 @@ func FuzzDifferential(f *testing.F) {
 			t.Fatalf("engine %s, reference %s\n%s", res.Decision, want.Decision, describeCase(c))
 		}
 		switch res.Decision {
+		case policy.Allow:
+			// Which statement of a policy type is reported is the
+			// engine's choice; which policy types had to allow is not.
+			var got, exp []string
+			for _, m := range res.Matched {
+				got = append(got, m.Kind.String())
+			}
+			for _, m := range want.Matched {
+				exp = append(exp, m.Kind)
+			}
+			sort.Strings(got)
+			sort.Strings(exp)
+			if !slices.Equal(got, exp) {
+				t.Fatalf("policy types that granted: engine %v, reference %v\n%s", got, exp, describeCase(c))
+			}
 		case policy.ExplicitDeny:
 			var got, exp []string
 			for _, m := range res.Matched {

@@ -816,6 +816,10 @@ func refAWSPrincipalClass(val string, p corpusPrincipal) int {
 		return classDirect
 	case p.Type == "Anonymous" || p.Type == "Service":
 		return classNone
+	case p.Account != "" && (val == p.Account || val == "arn:aws:iam::"+p.Account+":root"):
+		// The account forms name the account (even for the root user
+		// itself, whose ARN this is): delegation, §3.
+		return classAccount
 	case val == p.ARN:
 		return classDirect
 	case p.Type == "AssumedRole" && val == p.RoleARN:
@@ -826,8 +830,6 @@ func refAWSPrincipalClass(val string, p corpusPrincipal) int {
 		return classDirect
 	case p.Type == "AssumedRole" && strings.Contains(p.UserID, ":") && val == strings.SplitN(p.UserID, ":", 2)[0]:
 		return classRole
-	case p.Account != "" && (val == p.Account || val == "arn:aws:iam::"+p.Account+":root"):
-		return classAccount
 	}
 	return classNone
 }
