@@ -190,6 +190,7 @@ type ccond struct {
 	key     string // lower-cased
 	keyHash uint64 // hashLower(key)
 	derived derived
+	fast    fastKind // the shortcut of evaluator.fastCond, when one applies
 	vals    []cval
 }
 
@@ -312,6 +313,7 @@ func Compile(id string, kind Kind, p *Policy) (*Compiled, error) {
 			for _, v := range cd.Values {
 				cc.vals = append(cc.vals, compileValue(o.base, v.Value, vars))
 			}
+			cc.fast = fastKindOf(&cc)
 			cs.conds = append(cs.conds, cc)
 		}
 	}
@@ -565,4 +567,43 @@ func hashAction(a string) actionKey {
 	}
 	k.full = hashFold(a[colon+1:], k.service^tagFull)
 	return k
+}
+
+type fastKind uint8
+
+const (
+	fastNone fastKind = iota
+	fastString
+	fastBool
+	fastDate
+	fastNum
+	fastIP
+)
+
+// fastKindOf picks the shortcut for a condition without a set operator
+// whose values need no substitution. (IfExists does not matter: the
+// shortcut only runs when the key is present.)
+func fastKindOf(c *ccond) fastKind {
+	if c.op.set != setNone || c.op.base == opNull {
+		return fastNone
+	}
+	for k := range c.vals {
+		if c.vals[k].parts != nil {
+			return fastNone
+		}
+	}
+	b := c.op.base
+	switch {
+	case b.isString():
+		return fastString
+	case b == opBool:
+		return fastBool
+	case b.isDate():
+		return fastDate
+	case b.isNumeric():
+		return fastNum
+	case b == opIPAddress || b == opNotIPAddress:
+		return fastIP
+	}
+	return fastNone
 }

@@ -809,6 +809,11 @@ func (e *evaluator) lookup(lk string, h uint64, d derived, kv *keyValues) {
 
 // cond evaluates one operator/key pair (conditions.md §1-3).
 func (e *evaluator) cond(c *ccond) bool {
+	if c.fast != fastNone {
+		if en := e.req.Context.lookupHashed(c.key, c.keyHash); en != nil && !en.multi {
+			return e.fastCond(c, en)
+		}
+	}
 	var kv keyValues
 	e.lookup(c.key, c.keyHash, c.derived, &kv)
 	if c.op.base == opNull {
@@ -939,21 +944,7 @@ func (e *evaluator) match(op baseOp, v *cval, kv *keyValues, i int) (matched, va
 			}
 			x = f
 		}
-		if !v.numOK {
-			return false, true
-		}
-		switch op {
-		case opNumericEquals:
-			return x == v.num, true
-		case opNumericLessThan:
-			return x < v.num, true
-		case opNumericLessThanEquals:
-			return x <= v.num, true
-		case opNumericGreaterThan:
-			return x > v.num, true
-		case opNumericGreaterThanEquals:
-			return x >= v.num, true
-		}
+		return cmpNum(op, x, v), true
 	case op.isDate():
 		var t time.Time
 		if kv.t != nil {
@@ -969,21 +960,7 @@ func (e *evaluator) match(op baseOp, v *cval, kv *keyValues, i int) (matched, va
 				return false, false
 			}
 		}
-		if !v.dOK {
-			return false, true
-		}
-		switch op {
-		case opDateEquals:
-			return t.Equal(v.date), true
-		case opDateLessThan:
-			return t.Before(v.date), true
-		case opDateLessThanEquals:
-			return !t.After(v.date), true
-		case opDateGreaterThan:
-			return t.After(v.date), true
-		case opDateGreaterThanEquals:
-			return !t.Before(v.date), true
-		}
+		return cmpDate(op, t, v), true
 	case op == opBool:
 		var rb, ok bool
 		if kv.typed != nil {
@@ -1106,4 +1083,111 @@ func inBucket(p, a string, first byte) bool {
 	ps, pn, _ := strings.Cut(p, ":")
 	as, _, _ := strings.Cut(a, ":")
 	return pn != "" && pn[0] == first && pn[0] != '*' && pn[0] != '?' && equalFoldASCII(ps, as)
+}
+
+// cmpNum compares a request number with a policy value under a positive
+// Numeric operator; an unreadable policy value never matches.
+func cmpNum(op baseOp, x float64, v *cval) bool {
+	if !v.numOK {
+		return false
+	}
+	switch op {
+	case opNumericEquals:
+		return x == v.num
+	case opNumericLessThan:
+		return x < v.num
+	case opNumericLessThanEquals:
+		return x <= v.num
+	case opNumericGreaterThan:
+		return x > v.num
+	case opNumericGreaterThanEquals:
+		return x >= v.num
+	}
+	return false
+}
+
+// cmpDate compares a request time with a policy value under a positive
+// Date operator; an unreadable policy value never matches.
+func cmpDate(op baseOp, t time.Time, v *cval) bool {
+	if !v.dOK {
+		return false
+	}
+	switch op {
+	case opDateEquals:
+		return t.Equal(v.date)
+	case opDateLessThan:
+		return t.Before(v.date)
+	case opDateLessThanEquals:
+		return !t.After(v.date)
+	case opDateGreaterThan:
+		return t.After(v.date)
+	case opDateGreaterThanEquals:
+		return !t.Before(v.date)
+	}
+	return false
+}
+
+// fastCond evaluates a condition whose key is a single-valued key present
+// in the Context and whose values need no substitution, without the
+// general path's copies: the typed readings cached by Context.Set are
+// compared directly. Same semantics as cond/sat/match for that case.
+func (e *evaluator) fastCond(c *ccond, en *ctxEntry) bool {
+	pos, neg := c.op.base.positive(), c.op.base.negated()
+	tv := &en.typed
+	m := false
+	switch c.fast {
+	case fastString:
+		s := en.values[0]
+		for k := range c.vals {
+			v := &c.vals[k]
+			switch pos {
+			case opStringEquals:
+				m = v.raw == s
+			case opStringEqualsIgnoreCase:
+				m = strings.EqualFold(v.raw, s)
+			default:
+				m = v.like.match(s, false)
+			}
+			if m {
+				break
+			}
+		}
+	case fastBool:
+		if !tv.boolOK {
+			return false
+		}
+		for k := range c.vals {
+			if m = c.vals[k].bOK && c.vals[k].bval == tv.boolVal; m {
+				break
+			}
+		}
+	case fastDate:
+		if !tv.dateOK {
+			return false
+		}
+		for k := range c.vals {
+			if m = cmpDate(pos, tv.date, &c.vals[k]); m {
+				break
+			}
+		}
+	case fastNum:
+		if !tv.numOK {
+			return false
+		}
+		for k := range c.vals {
+			if m = cmpNum(pos, tv.num, &c.vals[k]); m {
+				break
+			}
+		}
+	case fastIP:
+		if !tv.ipOK {
+			return false
+		}
+		for k := range c.vals {
+			if m = c.vals[k].ipOK && c.vals[k].pfx.Contains(tv.ip); m {
+				break
+			}
+		}
+	}
+	return m != neg
 }

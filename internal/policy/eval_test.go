@@ -181,6 +181,13 @@ func TestEvaluateConditions(t *testing.T) {
 		{"ip v6", `{"IpAddress":{"aws:SourceIp":"2001:DB8:1234:5678::/64"}}`, ctxOf("aws:SourceIp", "2001:db8:1234:5678::1"), true},
 		{"ip family mismatch", `{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}`, ctxOf("aws:SourceIp", "2001:db8::1"), false},
 		{"not ip", `{"NotIpAddress":{"aws:SourceIp":["10.0.0.0/8","192.168.0.0/16"]}}`, ctxOf("aws:SourceIp", "203.0.113.9"), true},
+		{"not ip family mismatch", `{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}`, ctxOf("aws:SourceIp", "2001:db8::1"), true},
+		{"ip unparsable request", `{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}`, ctxOf("aws:SourceIp", "nope"), false},
+		{"date unparsable request", `{"DateNotEquals":{"t":"2020-01-01"}}`, ctxOf("t", "nope"), false},
+		{"bool unparsable request", `{"Bool":{"b":"true"}}`, ctxOf("b", "yes"), false},
+		{"like many values", `{"StringLike":{"k":["x*","a?c"]}}`, ctxOf("k", "abc"), true},
+		{"not like many values", `{"StringNotLike":{"k":["x*","a?c"]}}`, ctxOf("k", "abc"), false},
+		{"numeric many values", `{"NumericEquals":{"n":["1","2.0"]}}`, ctxOf("n", "2"), true},
 		{"not ip missing", `{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}`, ctxOf(), true},
 		{"arn like", `{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:111122223333:topic-*"}}`, ctxOf("aws:SourceArn", "arn:aws:sns:us-east-1:111122223333:topic-a"), true},
 		{"arn like no segment cross", `{"ArnLike":{"k":"arn:aws:svc:*:111122223333:finance/*"}}`, ctxOf("k", "arn:aws:svc:us-east-2:999999999999:store/abc:111122223333:finance/doc"), false},
@@ -220,10 +227,23 @@ func TestEvaluateConditions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &Set{Identity: []*Compiled{mustCompile(t, "p", KindIdentity, idp("Allow", q("s3:GetObject"), q("*"), tt.cond))}}
-			res := evalBoth(t, s, &Request{Principal: alice, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k", Context: tt.ctx, Time: now})
+			c := mustCompile(t, "p", KindIdentity, idp("Allow", q("s3:GetObject"), q("*"), tt.cond))
+			req := &Request{Principal: alice, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k", Context: tt.ctx, Time: now}
+			res := evalBoth(t, &Set{Identity: []*Compiled{c}}, req)
 			if got := res.Decision == Allow; got != tt.want {
 				t.Fatalf("condition %v, want %v", got, tt.want)
+			}
+			// The general path must agree with the typed shortcut.
+			slow := mustCompile(t, "p", KindIdentity, idp("Allow", q("s3:GetObject"), q("*"), tt.cond))
+			for i := range slow.stmts {
+				for k := range slow.stmts[i].conds {
+					slow.stmts[i].conds[k].fast = fastNone
+				}
+			}
+			var sres Result
+			(&Set{Identity: []*Compiled{slow}}).Evaluate(req, &sres)
+			if sres.Decision != res.Decision {
+				t.Fatalf("general path %v, shortcut %v", sres.Decision, res.Decision)
 			}
 		})
 	}
