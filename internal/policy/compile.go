@@ -587,12 +587,12 @@ func fastKindOf(c *ccond) fastKind {
 	if c.op.set != setNone || c.op.base == opNull {
 		return fastNone
 	}
+	b := c.op.base
 	for k := range c.vals {
-		if c.vals[k].parts != nil {
+		if ps := c.vals[k].parts; ps != nil && !(b.isString() && len(ps) == 1 && ps[0].kind == partVar) {
 			return fastNone
 		}
 	}
-	b := c.op.base
 	switch {
 	case b.isString():
 		return fastString

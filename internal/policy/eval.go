@@ -1140,6 +1140,23 @@ func (e *evaluator) fastCond(c *ccond, en *ctxEntry) bool {
 		s := en.values[0]
 		for k := range c.vals {
 			v := &c.vals[k]
+			if v.parts != nil {
+				// One variable (fastKindOf admits no other template):
+				// its value is literal text under every string operator.
+				val, ok := e.variable(&v.parts[0])
+				if !ok {
+					continue // unresolved: this value matches nothing
+				}
+				if pos == opStringEqualsIgnoreCase {
+					m = strings.EqualFold(val, s)
+				} else {
+					m = val == s
+				}
+				if m {
+					break
+				}
+				continue
+			}
 			switch pos {
 			case opStringEquals:
 				m = v.raw == s
