@@ -20,7 +20,10 @@ type actionCache[T any] struct {
 	snap atomic.Pointer[cacheSnap[T]]
 }
 
-const maxCachedActions = 1024
+const (
+	maxCachedActions = 1024
+	maxSameKey       = 4
+)
 
 type cacheEntry[T any] struct {
 	raw    string // the action as first requested: a fast exact comparison
@@ -70,6 +73,19 @@ func (c *actionCache[T]) fill(key uint64, action string, compute func() T) *T {
 	if n >= maxCachedActions {
 		return nil
 	}
+	// Actions that share quickKey share a probe chain: keep chains short
+	// so that crafted action names cannot make every lookup slow.
+	if old != nil {
+		same := 0
+		for j := range old.entries {
+			if quickKey(old.entries[j].action) == key {
+				same++
+			}
+		}
+		if same >= maxSameKey {
+			return nil
+		}
+	}
 	s := &cacheSnap[T]{entries: make([]cacheEntry[T], 0, n+1)}
 	if old != nil {
 		s.entries = append(s.entries, old.entries...)
@@ -83,7 +99,7 @@ func (c *actionCache[T]) fill(key uint64, action string, compute func() T) *T {
 	}
 	s.keys, s.slots, s.mask = make([]uint64, size), make([]int32, size), size-1
 	for j := range s.entries {
-		k := fixKey(hashAction(s.entries[j].action).full)
+		k := fixKey(quickKey(s.entries[j].action))
 		i := slot(k) & s.mask
 		for s.keys[i] != 0 {
 			i = (i + 1) & s.mask
@@ -92,6 +108,31 @@ func (c *actionCache[T]) fill(key uint64, action string, compute func() T) *T {
 	}
 	c.snap.Store(s)
 	return &s.entries[len(s.entries)-1].val
+}
+
+// quickKey is the action cache's hash: the length and the first and last
+// eight bytes, letters folded by bit 0x20 — a few nanoseconds whatever the
+// action. Actions that share all three collide and are told apart by the
+// string comparison every lookup makes anyway; the statement index, used
+// only on a cache miss, hashes the whole action (hashAction).
+func quickKey(s string) uint64 {
+	const fold = 0x2020202020202020
+	n := len(s)
+	if n >= 8 {
+		a := load8(s) | fold
+		b := load8(s[n-8:]) | fold
+		return mix(a ^ (b<<29 | b>>35) ^ uint64(n))
+	}
+	var w uint64
+	for i := 0; i < n; i++ {
+		w |= uint64(s[i]|0x20) << (8 * i)
+	}
+	return mix(w ^ uint64(n)<<56)
+}
+
+func load8(s string) uint64 {
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // lowerASCII folds ASCII letters only, as equalFoldASCII compares: a cached
@@ -114,11 +155,12 @@ type stmtList struct {
 // statementsFor returns the statements of p whose Action/NotAction
 // matches, from the cache when possible. ok is false when the cache is
 // full; the caller then walks eachCandidate itself.
-func (p *Compiled) statementsFor(act actionKey, action string) (*stmtList, bool) {
-	if l := p.cache.get(act.full, action); l != nil {
+func (p *Compiled) statementsFor(qk uint64, action string) (*stmtList, bool) {
+	if l := p.cache.get(qk, action); l != nil {
 		return l, true
 	}
-	l := p.cache.fill(act.full, action, func() stmtList {
+	act := hashAction(action)
+	l := p.cache.fill(qk, action, func() stmtList {
 		var deny, allow []int32
 		p.eachCandidate(act, action, func(i int32) {
 			switch p.stmts[i].effect {

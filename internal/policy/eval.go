@@ -48,7 +48,7 @@ const (
 type evaluator struct {
 	req          *Request
 	res          *Result
-	act          actionKey
+	qk           uint64 // quickKey(req.Action)
 	rsegs        [6]string
 	rhead        string // the request resource up to and including the fifth colon
 	rIsARN       bool
@@ -82,13 +82,13 @@ type tally struct {
 	allow [numSlots]hit
 }
 
-func (e *evaluator) init(req *Request, res *Result, hasBoundary bool, act actionKey) {
+func (e *evaluator) init(req *Request, res *Result, hasBoundary bool, qk uint64) {
 	res.Decision = ImplicitDeny
 	res.DeniedBy = KindIdentity
 	res.Matched = res.Matched[:0]
 	res.Missing = res.Missing[:0]
 	e.req, e.res, e.hasBoundary, e.collect = req, res, hasBoundary, res.CollectMissing
-	e.act = act
+	e.qk = qk
 	e.rIsARN = splitARNInto(req.Resource, &e.rsegs)
 	if e.rIsARN {
 		e.rhead = req.Resource[:len(req.Resource)-len(e.rsegs[5])]
@@ -118,7 +118,7 @@ func kindOfSlot(slot int, resource *Compiled) Kind {
 func (s *Set) Evaluate(req *Request, res *Result) {
 	var e evaluator
 	var t tally
-	e.init(req, res, s.Boundary != nil, hashAction(req.Action))
+	e.init(req, res, s.Boundary != nil, quickKey(req.Action))
 	for lvl, level := range s.SCP {
 		if lvl >= MaxSCPLevels {
 			break
@@ -146,10 +146,10 @@ func (s *Set) Evaluate(req *Request, res *Result) {
 // then Allow statements until the slot holds the best possible allow.
 func (e *evaluator) scan(c *Compiled, kind Kind, slot int, t *tally) {
 	e.resourceKind = kind == KindResource || kind == KindTrust
-	ent, ok := c.statementsFor(e.act, e.req.Action)
+	ent, ok := c.statementsFor(e.qk, e.req.Action)
 	if !ok {
 		// The cache is full: scan the index.
-		c.eachCandidate(e.act, e.req.Action, func(i int32) {
+		c.eachCandidate(hashAction(e.req.Action), e.req.Action, func(i int32) {
 			e.visit(c, i, kind, slot, t)
 		})
 		return
@@ -333,7 +333,7 @@ func (e *evaluator) decide(s *Set, t *tally) {
 func EvaluateTrust(trust *Compiled, req *Request, res *Result) {
 	var e evaluator
 	var t tally
-	e.init(req, res, false, hashAction(req.Action))
+	e.init(req, res, false, quickKey(req.Action))
 	res.DeniedBy = trust.Kind
 	e.scan(trust, trust.Kind, slotResource, &t)
 	if len(res.Matched) > 0 {

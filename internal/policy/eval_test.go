@@ -548,3 +548,24 @@ func TestNonASCIIActionCachedOnce(t *testing.T) {
 		t.Fatalf("%d cache entries for one action", n)
 	}
 }
+
+func TestActionCacheCollisions(t *testing.T) {
+	c := mustCompile(t, "p", KindIdentity, idp("Allow", q("s3:Get*"), q("*"), ""))
+	s := &Set{Identity: []*Compiled{c}}
+	var res Result
+	// Same length, same first and last eight bytes: one quickKey.
+	for i := 0; i < 10; i++ {
+		action := fmt.Sprintf("s3:GetThing%cMiddleObject", 'a'+i)
+		s.Evaluate(&Request{Principal: alice, Action: action, Resource: "*"}, &res)
+		if res.Decision != Allow {
+			t.Fatalf("%s: %v", action, res.Decision)
+		}
+	}
+	if n := len(c.cache.snap.Load().entries); n != maxSameKey {
+		t.Fatalf("%d colliding actions cached, want %d", n, maxSameKey)
+	}
+	s.Evaluate(&Request{Principal: alice, Action: "s3:PutThingaMiddleObject", Resource: "*"}, &res)
+	if res.Decision != ImplicitDeny {
+		t.Fatalf("collision decided %v", res.Decision)
+	}
+}

@@ -53,10 +53,10 @@ func (p *Prepared) Set() Set {
 
 // Evaluate is Set.Evaluate on the prepared set.
 func (p *Prepared) Evaluate(req *Request, res *Result) {
-	act := hashAction(req.Action)
-	l := p.cache.get(act.full, req.Action)
+	qk := quickKey(req.Action)
+	l := p.cache.get(qk, req.Action)
 	if l == nil {
-		l = p.cache.fill(act.full, req.Action, func() refList { return p.refsFor(act, req.Action) })
+		l = p.cache.fill(qk, req.Action, func() refList { return p.refsFor(hashAction(req.Action), req.Action) })
 	}
 	if l == nil {
 		p.set.Evaluate(req, res) // the index is full
@@ -64,7 +64,7 @@ func (p *Prepared) Evaluate(req *Request, res *Result) {
 	}
 	var e evaluator
 	var t tally
-	e.init(req, res, p.set.Boundary != nil, act)
+	e.init(req, res, p.set.Boundary != nil, qk)
 	for k := range l.refs {
 		r := &l.refs[k]
 		// The resource filter of visit, inlined: most statements of a
