@@ -257,6 +257,10 @@ func BenchmarkEvaluateLatency(b *testing.B) {
 				var res policy.Result
 				w.prepared.Evaluate(req, &res)
 				lat := make([]time.Duration, samples)
+				// Start from a collected heap: the garbage of loading and
+				// compiling the workload must not trigger a GC cycle (and
+				// its write barriers) in the middle of the samples.
+				runtime.GC()
 				// Each sample times a small batch: a single fast decision is
 				// close to the timer's resolution.
 				const batch = 16
