@@ -631,3 +631,55 @@ func (c corpusCase) checkRef(t *testing.T, got refResult) {
 		t.Fatal("reference evaluator: " + msg)
 	}
 }
+
+// reuseActions are evaluated, in order and then in reverse, against each
+// case's compiled policies. Several pairs share their length and their
+// first and last bytes (iam:ListRolePolicies / iam:ListUserPolicies), so a
+// per-policy action cache that confused them would answer one with the
+// other's result.
+var reuseActions = []string{
+	"iam:ListRolePolicies", "iam:ListUserPolicies", "IAM:listuserpolicies", "iam:GetUser", "iam:GetRole",
+	"s3:GetObject", "s3:GetObjectAcl", "s3:PutObject", "s3:PutObjectAcl", "sts:AssumeRole", "sts:TagSession",
+	"ec2:StartInstances", "ec2:StopInstances", "iam:CreateAccessKey", "iam:DeleteAccessKey",
+}
+
+// TestCorpusReusedSet evaluates many requests against the same compiled
+// set, as the server does, and compares every answer with the reference:
+// no state kept between evaluations (caches, reused Result slices) may
+// change a decision.
+func TestCorpusReusedSet(t *testing.T) {
+	names, cases := loadCorpus(t)
+	for i, c := range cases {
+		if c.Policies == nil || c.KnownFailure != "" {
+			continue
+		}
+		set, err := c.engineSet()
+		if err != nil {
+			t.Fatalf("%s: %v", names[i], err)
+		}
+		rs, _, err := c.refInputs()
+		if err != nil {
+			t.Fatalf("%s: %v", names[i], err)
+		}
+		actions := append([]string{c.Request.Action}, reuseActions...)
+		for j := len(reuseActions) - 1; j >= 0; j-- {
+			actions = append(actions, reuseActions[j])
+		}
+		actions = append(actions, c.Request.Action)
+		var res policy.Result // reused on purpose
+		for _, action := range actions {
+			r := *c.Request
+			r.Action = action
+			req, err := r.engineRequest()
+			if err != nil {
+				t.Fatal(err)
+			}
+			set.Evaluate(req, &res)
+			at, _ := r.time()
+			want := refEvaluate(rs, newRefRequest(r.Principal, r.Action, r.Resource, r.ResourceAccount, r.Context, at))
+			if res.Decision.String() != want.Decision {
+				t.Errorf("%s with action %s on the reused set: engine %s, reference %s", names[i], action, res.Decision, want.Decision)
+			}
+		}
+	}
+}

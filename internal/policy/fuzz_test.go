@@ -41,9 +41,10 @@ func (s *byteSource) upTo(n int) int { return int(s.next()) % (n + 1) }
 
 var (
 	fzActions = []string{"s3:GetObject", "s3:Get*", "s3:*", "*", "S3:getobject", "s3:?etObject",
-		"s3:PutObject", "iam:GetUser", "iam:*User", "sts:AssumeRole"}
-	fzReqActions = []string{"s3:GetObject", "s3:PutObject", "iam:GetUser", "sts:AssumeRole", "s3:getobject"}
-	fzResources  = []string{"*", "arn:aws:s3:::b/*", "arn:aws:s3:::b/k", "arn:aws:s3:::*/k",
+		"s3:PutObject", "iam:GetUser", "iam:*User", "sts:AssumeRole", "iam:ListRolePolicies", "iam:List*Policies"}
+	fzReqActions = []string{"s3:GetObject", "s3:PutObject", "iam:GetUser", "sts:AssumeRole", "s3:getobject",
+		"iam:ListRolePolicies", "iam:ListUserPolicies"}
+	fzResources = []string{"*", "arn:aws:s3:::b/*", "arn:aws:s3:::b/k", "arn:aws:s3:::*/k",
 		"arn:aws:s3:::${aws:username}/*", "arn:aws:s3:::b/${aws:PrincipalTag/team, 'k'}",
 		"arn:aws:s3:::b/${*}", "arn:aws:s3:::b/?", "arn:aws:iam::111122223333:user/${aws:username}",
 		"arn:aws:iam::*:role/*"}
@@ -282,6 +283,22 @@ func FuzzDifferential(f *testing.F) {
 		want := refEvaluate(rs, rr)
 		if res.Decision.String() != want.Decision {
 			t.Fatalf("engine %s, reference %s\n%s", res.Decision, want.Decision, describeCase(c))
+		}
+		// The same compiled set and Result, reused for every other action
+		// (as the server reuses them), must still agree with the reference.
+		var again policy.Result
+		for _, action := range fzReqActions {
+			r2 := *c.Request
+			r2.Action = action
+			req2, err := r2.engineRequest()
+			if err != nil {
+				t.Fatal(err)
+			}
+			set.Evaluate(req2, &again)
+			at, _ := r2.time()
+			if w := refEvaluate(rs, newRefRequest(r2.Principal, action, r2.Resource, r2.ResourceAccount, r2.Context, at)); again.Decision.String() != w.Decision {
+				t.Fatalf("reused set, action %s: engine %s, reference %s\n%s", action, again.Decision, w.Decision, describeCase(c))
+			}
 		}
 		switch res.Decision {
 		case policy.Allow:
