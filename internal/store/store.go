@@ -60,6 +60,7 @@ type Txn interface {
 	PolicyStore
 	InlinePolicyStore
 	MFAStore
+	STSStore
 }
 
 // Sentinel errors. Backends wrap them (fmt.Errorf("%w: ...", ErrNotFound))
