@@ -1,6 +1,138 @@
 package iamapi
 
-import "github.com/iamd/iamd/internal/api"
+import (
+	"context"
 
-// registerAccount registers the operations of the account area.
-func registerAccount(srv *api.Server, d Deps) {}
+	"github.com/iamd/iamd/internal/api"
+	"github.com/iamd/iamd/internal/api/iamshape"
+	"github.com/iamd/iamd/internal/iam"
+)
+
+// registerAccount registers the operations of the account area: aliases,
+// the password policy, STS preferences, GetAccountSummary, the credential
+// report (account_report.go) and MFA devices (account_mfa.go).
+func registerAccount(srv *api.Server, d Deps) {
+	api.Handle(srv, "CreateAccountAlias", func(ctx context.Context, c api.Caller, in *iamshape.CreateAccountAliasInput) (*iamshape.CreateAccountAliasOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.CreateAccountAliasOutput{}, d.IAM.CreateAccountAlias(ctx, id.AccountID, in.AccountAlias)
+	})
+	api.Handle(srv, "DeleteAccountAlias", func(ctx context.Context, c api.Caller, in *iamshape.DeleteAccountAliasInput) (*iamshape.DeleteAccountAliasOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.DeleteAccountAliasOutput{}, d.IAM.DeleteAccountAlias(ctx, id.AccountID, in.AccountAlias)
+	})
+	api.Handle(srv, "ListAccountAliases", func(ctx context.Context, c api.Caller, in *iamshape.ListAccountAliasesInput) (*iamshape.ListAccountAliasesOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		p, err := api.PageFrom(in.Marker, in.MaxItems)
+		if err != nil {
+			return nil, err
+		}
+		aliases, err := d.IAM.ListAccountAliases(ctx, id.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		// At most one alias: paginate in memory, keyed by the alias itself
+		// (aliases are lower case, so that is also their sort order).
+		page, truncated, next := api.Paginate(aliases, func(a string) string { return a }, p)
+		return &iamshape.ListAccountAliasesOutput{AccountAliases: acctNonNil(page), IsTruncated: &truncated, Marker: next}, nil
+	})
+
+	api.Handle(srv, "UpdateAccountPasswordPolicy", func(ctx context.Context, c api.Caller, in *iamshape.UpdateAccountPasswordPolicyInput) (*iamshape.UpdateAccountPasswordPolicyOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		pin := iam.PasswordPolicyInput{
+			MinimumPasswordLength:      acctIntPtr(in.MinimumPasswordLength),
+			RequireSymbols:             in.RequireSymbols,
+			RequireNumbers:             in.RequireNumbers,
+			RequireUppercaseCharacters: in.RequireUppercaseCharacters,
+			RequireLowercaseCharacters: in.RequireLowercaseCharacters,
+			AllowUsersToChangePassword: in.AllowUsersToChangePassword,
+			MaxPasswordAge:             acctIntPtr(in.MaxPasswordAge),
+			PasswordReusePrevention:    acctIntPtr(in.PasswordReusePrevention),
+			HardExpiry:                 in.HardExpiry,
+		}
+		return &iamshape.UpdateAccountPasswordPolicyOutput{}, d.IAM.UpdateAccountPasswordPolicy(ctx, id.AccountID, pin)
+	})
+	api.Handle(srv, "GetAccountPasswordPolicy", func(ctx context.Context, c api.Caller, in *iamshape.GetAccountPasswordPolicyInput) (*iamshape.GetAccountPasswordPolicyOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		p, err := d.IAM.GetAccountPasswordPolicy(ctx, id.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.GetAccountPasswordPolicyOutput{PasswordPolicy: passwordPolicyShape(p)}, nil
+	})
+	api.Handle(srv, "DeleteAccountPasswordPolicy", func(ctx context.Context, c api.Caller, in *iamshape.DeleteAccountPasswordPolicyInput) (*iamshape.DeleteAccountPasswordPolicyOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.DeleteAccountPasswordPolicyOutput{}, d.IAM.DeleteAccountPasswordPolicy(ctx, id.AccountID)
+	})
+
+	api.Handle(srv, "SetSecurityTokenServicePreferences", func(ctx context.Context, c api.Caller, in *iamshape.SetSecurityTokenServicePreferencesInput) (*iamshape.SetSecurityTokenServicePreferencesOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.SetSecurityTokenServicePreferencesOutput{}, d.IAM.SetSecurityTokenServicePreferences(ctx, id.AccountID, in.GlobalEndpointTokenVersion)
+	})
+}
+
+// passwordPolicyShape renders a policy as GetAccountPasswordPolicy returns
+// it. AWS leaves MaxPasswordAge and PasswordReusePrevention out when they
+// are off (the model's minimum is 1, so 0 cannot be sent).
+func passwordPolicyShape(p iam.PasswordPolicy) iamshape.PasswordPolicy {
+	out := iamshape.PasswordPolicy{
+		MinimumPasswordLength:      acctInt32Ptr(p.MinimumPasswordLength),
+		RequireSymbols:             &p.RequireSymbols,
+		RequireNumbers:             &p.RequireNumbers,
+		RequireUppercaseCharacters: &p.RequireUppercaseCharacters,
+		RequireLowercaseCharacters: &p.RequireLowercaseCharacters,
+		AllowUsersToChangePassword: &p.AllowUsersToChangePassword,
+		HardExpiry:                 &p.HardExpiry,
+	}
+	expire := p.ExpirePasswords()
+	out.ExpirePasswords = &expire
+	if p.MaxPasswordAge > 0 {
+		out.MaxPasswordAge = acctInt32Ptr(p.MaxPasswordAge)
+	}
+	if p.PasswordReusePrevention > 0 {
+		out.PasswordReusePrevention = acctInt32Ptr(p.PasswordReusePrevention)
+	}
+	return out
+}
+
+func acctIntPtr(v *int32) *int {
+	if v == nil {
+		return nil
+	}
+	n := int(*v)
+	return &n
+}
+
+func acctInt32Ptr(n int) *int32 {
+	v := int32(n)
+	return &v
+}
+
+// nonNil makes an empty list serialise as an empty member rather than be
+// left out (the models mark these lists required).
+func acctNonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
