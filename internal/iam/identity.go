@@ -1,6 +1,9 @@
 package iam
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Principal kinds of an authenticated identity.
 const (
@@ -28,6 +31,43 @@ type Identity struct {
 	// Credential is the long-term key as resolved for SigV4 (zero for
 	// session credentials).
 	Credential Credential
+
+	// Session credentials (STS): the fields below are zero for long-term
+	// keys. Temporary is true for every ASIA… key.
+	Temporary bool
+	// RoleARN (with the role's path), RoleID and RoleName name the role of
+	// an assumed-role session; SessionName is its RoleSessionName.
+	RoleARN     string
+	RoleID      string
+	RoleName    string
+	SessionName string
+	// SourceIdentity is aws:SourceIdentity ("" when none was set).
+	SourceIdentity string
+	// SessionPolicy (inline JSON) and SessionPolicyARNs (managed) are the
+	// session policies the session was created with; the session's
+	// permissions are its role's intersected with them. Both empty: no
+	// session policy.
+	SessionPolicy     string
+	SessionPolicyARNs []string
+	// SessionTags are the session's tags (aws:PrincipalTag over the role's
+	// own); TransitiveTagKeys those passed on when chaining.
+	SessionTags       []Tag
+	TransitiveTagKeys []string
+	// MFAPresent is aws:MultiFactorAuthPresent; MFAAuthTime is when the
+	// MFA code was checked (aws:MultiFactorAuthAge).
+	MFAPresent  bool
+	MFAAuthTime time.Time
+	// TokenIssueTime is aws:TokenIssueTime; Expiration ends the session.
+	TokenIssueTime time.Time
+	Expiration     time.Time
+	// Chained: temporary credentials created this session (role chaining).
+	Chained bool
+}
+
+// HasSessionPolicy reports whether the session was created with session
+// policies (then they must allow too).
+func (i *Identity) HasSessionPolicy() bool {
+	return i.SessionPolicy != "" || len(i.SessionPolicyARNs) > 0
 }
 
 // AccessKeyID implements api.Caller.
