@@ -64,22 +64,23 @@ func TestMigrateIdempotentAndOutOfOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// openTemp migrated; again is a no-op.
+	// openTemp migrated; again is a no-op. The synthetic migrations below use
+	// numbers past every area's range so that they never meet real files.
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("second Migrate: %v", err)
 	}
-	withRoles := append(base[:len(base):len(base)], migration{version: 20, name: "roles", sql: "CREATE TABLE t20 (x INTEGER);"})
+	withRoles := append(base[:len(base):len(base)], migration{version: 9020, name: "roles", sql: "CREATE TABLE t20 (x INTEGER);"})
 	if err := s.migrate(ctx, withRoles, at); err != nil {
 		t.Fatal(err)
 	}
 	// A lower number added later (the users owner merged after roles) is
 	// still applied.
-	withUsers := append(withRoles[:len(withRoles):len(withRoles)], migration{version: 10, name: "users", sql: "CREATE TABLE t10 (x INTEGER); CREATE TABLE t11 (y TEXT);"})
+	withUsers := append(withRoles[:len(withRoles):len(withRoles)], migration{version: 9010, name: "users", sql: "CREATE TABLE t10 (x INTEGER); CREATE TABLE t11 (y TEXT);"})
 	if err := s.migrate(ctx, withUsers, at); err != nil {
 		t.Fatal(err)
 	}
 	got := appliedVersions(t, s)
-	if got[10] != "users" || got[20] != "roles" || got[1] != "foundation" {
+	if got[9010] != "users" || got[9020] != "roles" || got[1] != "foundation" {
 		t.Fatalf("applied = %v", got)
 	}
 	// Multi-statement files run entirely.
@@ -88,7 +89,7 @@ func TestMigrateIdempotentAndOutOfOrder(t *testing.T) {
 	}
 	// A binary that does not know migration 20 refuses the database.
 	err = s.migrate(ctx, base, at)
-	if err == nil || !strings.Contains(err.Error(), "0010_users") && !strings.Contains(err.Error(), "0020_roles") {
+	if err == nil || !strings.Contains(err.Error(), "9010_users") && !strings.Contains(err.Error(), "9020_roles") {
 		t.Fatalf("older migration set accepted: %v", err)
 	}
 }
@@ -97,11 +98,11 @@ func TestMigrationFailureRollsBack(t *testing.T) {
 	s := openTemp(t, Options{})
 	ctx := context.Background()
 	base, _ := loadMigrations(migrationFS)
-	bad := append(base[:len(base):len(base)], migration{version: 30, name: "bad", sql: "CREATE TABLE t30 (x INTEGER); THIS IS NOT SQL;"})
-	if err := s.migrate(ctx, bad, time.Now); err == nil || !strings.Contains(err.Error(), "0030_bad") {
+	bad := append(base[:len(base):len(base)], migration{version: 9030, name: "bad", sql: "CREATE TABLE t30 (x INTEGER); THIS IS NOT SQL;"})
+	if err := s.migrate(ctx, bad, time.Now); err == nil || !strings.Contains(err.Error(), "9030_bad") {
 		t.Fatalf("bad migration: err = %v", err)
 	}
-	if _, ok := appliedVersions(t, s)[30]; ok {
+	if _, ok := appliedVersions(t, s)[9030]; ok {
 		t.Fatal("failed migration recorded as applied")
 	}
 	if _, err := s.writer.ExecContext(ctx, "INSERT INTO t30 (x) VALUES (1)"); err == nil {
