@@ -105,14 +105,18 @@ func (s *Suite) TestRolesUpdateDeleteLastUsed(t *testing.T) {
 	upd := r
 	upd.Name, upd.Path, upd.CreatedAt = "ignored", "/ignored/", T0.Add(time.Hour) // not mutable
 	ExpectBump(t, st, Account1, func(ctx context.Context, tx store.Txn) error { return tx.UpdateRole(ctx, upd) })
-	got, _ := Get(t, st, func(ctx context.Context, tx store.Txn) (store.Role, error) { return tx.GetRoleByID(ctx, Account1, r.ID) })
+	got, _ := Get(t, st, func(ctx context.Context, tx store.Txn) (store.Role, error) {
+		return tx.GetRoleByID(ctx, Account1, r.ID)
+	})
 	if !reflect.DeepEqual(got, r) {
 		t.Fatalf("after UpdateRole = %+v, want %+v", got, r)
 	}
 	// Clearing optional fields stores them as absent.
 	r.Description, r.PermissionsBoundaryARN = "", ""
 	ExpectBump(t, st, Account1, func(ctx context.Context, tx store.Txn) error { return tx.UpdateRole(ctx, r) })
-	got, _ = Get(t, st, func(ctx context.Context, tx store.Txn) (store.Role, error) { return tx.GetRoleByID(ctx, Account1, r.ID) })
+	got, _ = Get(t, st, func(ctx context.Context, tx store.Txn) (store.Role, error) {
+		return tx.GetRoleByID(ctx, Account1, r.ID)
+	})
 	if !reflect.DeepEqual(got, r) {
 		t.Fatalf("after clearing = %+v, want %+v", got, r)
 	}
@@ -124,13 +128,17 @@ func (s *Suite) TestRolesUpdateDeleteLastUsed(t *testing.T) {
 	if after := Revision(t, st, Account1); after != before {
 		t.Fatalf("RecordRoleUse bumped the revision: %d -> %d", before, after)
 	}
-	got, _ = Get(t, st, func(ctx context.Context, tx store.Txn) (store.Role, error) { return tx.GetRoleByID(ctx, Account1, r.ID) })
+	got, _ = Get(t, st, func(ctx context.Context, tx store.Txn) (store.Role, error) {
+		return tx.GetRoleByID(ctx, Account1, r.ID)
+	})
 	if !got.LastUsedAt.Equal(used) || got.LastUsedRegion != "eu-west-1" {
 		t.Fatalf("last used = %v %q, want %v eu-west-1", got.LastUsedAt, got.LastUsedRegion, used)
 	}
 	// UpdateRole leaves the last use alone.
 	MustTx(t, st, func(tx store.Txn) error { return tx.UpdateRole(ctx, r) })
-	got, _ = Get(t, st, func(ctx context.Context, tx store.Txn) (store.Role, error) { return tx.GetRoleByID(ctx, Account1, r.ID) })
+	got, _ = Get(t, st, func(ctx context.Context, tx store.Txn) (store.Role, error) {
+		return tx.GetRoleByID(ctx, Account1, r.ID)
+	})
 	if !got.LastUsedAt.Equal(used) {
 		t.Fatalf("UpdateRole reset the last use: %v", got.LastUsedAt)
 	}
