@@ -173,14 +173,18 @@ func (s *Suite) TestUsersUpdateDelete(t *testing.T) {
 	ExpectBump(t, st, Account1, func(ctx context.Context, tx store.Txn) error {
 		return tx.SetUserPermissionsBoundary(ctx, Account1, u.ID, arn)
 	})
-	got, _ = Get(t, st, func(ctx context.Context, tx store.Txn) (store.User, error) { return tx.GetUserByID(ctx, Account1, u.ID) })
+	got, _ = Get(t, st, func(ctx context.Context, tx store.Txn) (store.User, error) {
+		return tx.GetUserByID(ctx, Account1, u.ID)
+	})
 	if got.PermissionsBoundaryARN != arn {
 		t.Fatalf("boundary = %q, want %q", got.PermissionsBoundaryARN, arn)
 	}
 	ExpectBump(t, st, Account1, func(ctx context.Context, tx store.Txn) error {
 		return tx.SetUserPermissionsBoundary(ctx, Account1, u.ID, "")
 	})
-	got, _ = Get(t, st, func(ctx context.Context, tx store.Txn) (store.User, error) { return tx.GetUserByID(ctx, Account1, u.ID) })
+	got, _ = Get(t, st, func(ctx context.Context, tx store.Txn) (store.User, error) {
+		return tx.GetUserByID(ctx, Account1, u.ID)
+	})
 	if got.PermissionsBoundaryARN != "" {
 		t.Fatalf("boundary after clearing = %q", got.PermissionsBoundaryARN)
 	}
@@ -195,7 +199,9 @@ func (s *Suite) TestUsersUpdateDelete(t *testing.T) {
 	if after := Revision(t, st, Account1); after != before {
 		t.Fatalf("RecordUserPasswordUse bumped the revision %d -> %d", before, after)
 	}
-	got, _ = Get(t, st, func(ctx context.Context, tx store.Txn) (store.User, error) { return tx.GetUserByID(ctx, Account1, u.ID) })
+	got, _ = Get(t, st, func(ctx context.Context, tx store.Txn) (store.User, error) {
+		return tx.GetUserByID(ctx, Account1, u.ID)
+	})
 	if !got.PasswordLastUsed.Equal(at) {
 		t.Fatalf("PasswordLastUsed = %v, want %v", got.PasswordLastUsed, at)
 	}
@@ -308,10 +314,14 @@ func (s *Suite) TestUsersGroupsAndMembership(t *testing.T) {
 		WantErr(t, err, nil)
 		return n
 	}
-	if n := count(func(ctx context.Context, tx store.Txn) (int, error) { return tx.CountGroupMembers(ctx, Account1, devs.ID) }); n != 2 {
+	if n := count(func(ctx context.Context, tx store.Txn) (int, error) {
+		return tx.CountGroupMembers(ctx, Account1, devs.ID)
+	}); n != 2 {
 		t.Fatalf("CountGroupMembers(devs) = %d", n)
 	}
-	if n := count(func(ctx context.Context, tx store.Txn) (int, error) { return tx.CountGroupsForUser(ctx, Account1, alice.ID) }); n != 3 {
+	if n := count(func(ctx context.Context, tx store.Txn) (int, error) {
+		return tx.CountGroupsForUser(ctx, Account1, alice.ID)
+	}); n != 3 {
 		t.Fatalf("CountGroupsForUser(alice) = %d", n)
 	}
 	if n := count(func(ctx context.Context, tx store.Txn) (int, error) { return tx.CountGroups(ctx, Account1) }); n != 3 {
@@ -322,7 +332,9 @@ func (s *Suite) TestUsersGroupsAndMembership(t *testing.T) {
 	renamed := ops
 	renamed.Name, renamed.Path = "Operations", "/ops/"
 	ExpectBump(t, st, Account1, func(ctx context.Context, tx store.Txn) error { return tx.UpdateGroup(ctx, renamed) })
-	g, _ = Get(t, st, func(ctx context.Context, tx store.Txn) (store.Group, error) { return tx.GetGroupByName(ctx, Account1, "operations") })
+	g, _ = Get(t, st, func(ctx context.Context, tx store.Txn) (store.Group, error) {
+		return tx.GetGroupByName(ctx, Account1, "operations")
+	})
 	if g != renamed || !isMember(ops.ID, alice.ID) {
 		t.Fatalf("after rename: %+v, member %v", g, isMember(ops.ID, alice.ID))
 	}
@@ -337,12 +349,16 @@ func (s *Suite) TestUsersGroupsAndMembership(t *testing.T) {
 
 	// Deleting a user or a group ends its memberships.
 	MustTx(t, st, func(tx store.Txn) error { return tx.DeleteUser(ctx, Account1, alice.ID) })
-	if n := count(func(ctx context.Context, tx store.Txn) (int, error) { return tx.CountGroupMembers(ctx, Account1, devs.ID) }); n != 0 {
+	if n := count(func(ctx context.Context, tx store.Txn) (int, error) {
+		return tx.CountGroupMembers(ctx, Account1, devs.ID)
+	}); n != 0 {
 		t.Fatalf("members of devs after deleting alice = %d", n)
 	}
 	MustTx(t, st, func(tx store.Txn) error { return tx.AddUserToGroup(ctx, Account1, admins.ID, bob.ID) })
 	ExpectBump(t, st, Account1, func(ctx context.Context, tx store.Txn) error { return tx.DeleteGroup(ctx, Account1, admins.ID) })
-	if n := count(func(ctx context.Context, tx store.Txn) (int, error) { return tx.CountGroupsForUser(ctx, Account1, bob.ID) }); n != 0 {
+	if n := count(func(ctx context.Context, tx store.Txn) (int, error) {
+		return tx.CountGroupsForUser(ctx, Account1, bob.ID)
+	}); n != 0 {
 		t.Fatalf("groups of bob after deleting Admins = %d", n)
 	}
 	WantErr(t, st.Tx(ctx, func(tx store.Txn) error { return tx.DeleteGroup(ctx, Account1, admins.ID) }), store.ErrNotFound)
