@@ -123,7 +123,9 @@ func (s *Suite) TestPoliciesVersions(t *testing.T) {
 	ExpectBump(t, st, Account1, func(ctx context.Context, tx store.Txn) error {
 		return tx.UpdatePolicyVersions(ctx, Account1, p.ID, "v3", 10, t1)
 	})
-	got, _ := Get(t, st, func(ctx context.Context, tx store.Txn) (store.ManagedPolicy, error) { return tx.GetPolicy(ctx, Account1, p.ID) })
+	got, _ := Get(t, st, func(ctx context.Context, tx store.Txn) (store.ManagedPolicy, error) {
+		return tx.GetPolicy(ctx, Account1, p.ID)
+	})
 	if got.DefaultVersionID != "v3" || got.LastVersion != 10 || !got.UpdatedAt.Equal(t1) || !got.CreatedAt.Equal(T0) {
 		t.Fatalf("after UpdatePolicyVersions: %+v", got)
 	}
@@ -131,7 +133,9 @@ func (s *Suite) TestPoliciesVersions(t *testing.T) {
 		return tx.UpdatePolicyVersions(t.Context(), Account2, p.ID, "v3", 10, t1)
 	}), store.ErrNotFound)
 
-	n, _ := Get(t, st, func(ctx context.Context, tx store.Txn) (int, error) { return tx.CountPolicyVersionsInUse(ctx, Account1) })
+	n, _ := Get(t, st, func(ctx context.Context, tx store.Txn) (int, error) {
+		return tx.CountPolicyVersionsInUse(ctx, Account1)
+	})
 	if n != 5 {
 		t.Fatalf("CountPolicyVersionsInUse = %d, want 5", n)
 	}
@@ -145,7 +149,9 @@ func (s *Suite) TestPoliciesVersions(t *testing.T) {
 	// Deleting the policy removes its versions.
 	ExpectBump(t, st, Account1, func(ctx context.Context, tx store.Txn) error { return tx.DeletePolicy(ctx, Account1, p.ID) })
 	WantErr(t, st.Tx(t.Context(), func(tx store.Txn) error { return tx.DeletePolicy(t.Context(), Account1, p.ID) }), store.ErrNotFound)
-	n, _ = Get(t, st, func(ctx context.Context, tx store.Txn) (int, error) { return tx.CountPolicyVersionsInUse(ctx, Account1) })
+	n, _ = Get(t, st, func(ctx context.Context, tx store.Txn) (int, error) {
+		return tx.CountPolicyVersionsInUse(ctx, Account1)
+	})
 	if n != 0 {
 		t.Fatalf("CountPolicyVersionsInUse after delete = %d", n)
 	}
@@ -221,8 +227,12 @@ func (s *Suite) TestPoliciesListFiltersAndPages(t *testing.T) {
 			t.Errorf("usage %s: %s, want %s", tc.usage, got, tc.want)
 		}
 	}
-	c, _ := Get(t, st, func(ctx context.Context, tx store.Txn) (store.ManagedPolicy, error) { return tx.GetPolicyByName(ctx, Account1, "c") })
-	f, _ := Get(t, st, func(ctx context.Context, tx store.Txn) (store.ManagedPolicy, error) { return tx.GetPolicyByName(ctx, Account1, "F") })
+	c, _ := Get(t, st, func(ctx context.Context, tx store.Txn) (store.ManagedPolicy, error) {
+		return tx.GetPolicyByName(ctx, Account1, "c")
+	})
+	f, _ := Get(t, st, func(ctx context.Context, tx store.Txn) (store.ManagedPolicy, error) {
+		return tx.GetPolicyByName(ctx, Account1, "F")
+	})
 	if c.AttachmentCount != 1 || c.BoundaryUsageCount != 0 || f.AttachmentCount != 0 || f.BoundaryUsageCount != 1 {
 		t.Fatalf("counts: c %d/%d F %d/%d", c.AttachmentCount, c.BoundaryUsageCount, f.AttachmentCount, f.BoundaryUsageCount)
 	}
@@ -350,7 +360,7 @@ func (s *Suite) TestPoliciesInline(t *testing.T) {
 		put(store.PrincipalUser, "AIDA1", n, fmt.Sprintf("doc %d", i))
 	}
 	put(store.PrincipalRole, "AIDA1", "other-kind", "x") // same ID, other kind: separate
-	put(store.PrincipalUser, "AIDA1", "B", "replaced\n")  // replaces "b", takes the new case
+	put(store.PrincipalUser, "AIDA1", "B", "replaced\n") // replaces "b", takes the new case
 
 	all := CollectPages(t, st, 1, func(ctx context.Context, tx store.Txn, p store.Page) ([]store.InlinePolicy, bool, error) {
 		return tx.ListInlinePolicies(ctx, Account1, store.PrincipalUser, "AIDA1", p)
