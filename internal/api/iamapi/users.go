@@ -1,6 +1,242 @@
 package iamapi
 
-import "github.com/iamd/iamd/internal/api"
+import (
+	"context"
+	"time"
+
+	"github.com/iamd/iamd/internal/api"
+	"github.com/iamd/iamd/internal/api/iamshape"
+	"github.com/iamd/iamd/internal/iam"
+	"github.com/iamd/iamd/internal/store"
+)
 
 // registerUsers registers the operations of the users area.
-func registerUsers(srv *api.Server, d Deps) {}
+func registerUsers(srv *api.Server, d Deps) {
+	registerUserOps(srv, d)
+}
+
+func usrStr(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func usrPtr[T any](v T) *T { return &v }
+
+// usrTime is nil for the zero time (an absent optional date).
+func usrTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func usrTagsIn(tags []iamshape.Tag) []iam.Tag {
+	if tags == nil {
+		return nil
+	}
+	out := make([]iam.Tag, len(tags))
+	for i, t := range tags {
+		out[i] = iam.Tag{Key: t.Key, Value: t.Value}
+	}
+	return out
+}
+
+func usrTagsOut(tags []iam.Tag) []iamshape.Tag {
+	if len(tags) == 0 {
+		return nil
+	}
+	out := make([]iamshape.Tag, len(tags))
+	for i, t := range tags {
+		out[i] = iamshape.Tag{Key: t.Key, Value: t.Value}
+	}
+	return out
+}
+
+// userShape converts a user; withDetails adds what only GetUser and
+// CreateUser return (permissions boundary, tags).
+func userShape(u iam.User, withDetails bool) iamshape.User {
+	out := iamshape.User{
+		Path:             u.Path,
+		UserName:         u.Name,
+		UserId:           u.ID,
+		Arn:              u.ARN,
+		CreateDate:       u.CreatedAt,
+		PasswordLastUsed: usrTime(u.PasswordLastUsed),
+	}
+	if withDetails {
+		if u.PermissionsBoundaryARN != "" {
+			out.PermissionsBoundary = &iamshape.AttachedPermissionsBoundary{
+				PermissionsBoundaryType: usrPtr("PermissionsBoundaryPolicy"),
+				PermissionsBoundaryArn:  usrPtr(u.PermissionsBoundaryARN),
+			}
+		}
+		out.Tags = usrTagsOut(u.Tags)
+	}
+	return out
+}
+
+// usrPage converts api.PageFrom's result to the store's.
+func usrPage(marker *string, maxItems *int32) (store.Page, error) {
+	p, err := api.PageFrom(marker, maxItems)
+	if err != nil {
+		return store.Page{}, err
+	}
+	return store.Page{After: p.After, Limit: p.Limit}, nil
+}
+
+// usrNextMarker is the Marker and IsTruncated of a page whose last item has
+// sort key lastKey.
+func usrNextMarker(more bool, lastKey string) (*bool, *string) {
+	if !more {
+		return usrPtr(false), nil
+	}
+	return usrPtr(true), usrPtr(api.EncodeMarker(lastKey))
+}
+
+// callerUserName is the user an operation whose UserName is optional acts
+// on: the given name, else the calling IAM user. The root and role
+// sessions must name a user.
+func callerUserName(id *iam.Identity, name *string) (string, error) {
+	if name != nil {
+		return *name, nil
+	}
+	if id.Kind == iam.IdentityUser {
+		return id.UserName, nil
+	}
+	return "", iam.ValidationError("Must specify userName when calling with non-User credentials")
+}
+
+func registerUserOps(srv *api.Server, d Deps) {
+	api.Handle(srv, "CreateUser", func(ctx context.Context, c api.Caller, in *iamshape.CreateUserInput) (*iamshape.CreateUserOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		u, err := d.IAM.CreateUser(ctx, id.AccountID, iam.CreateUserInput{
+			Name: in.UserName, Path: usrStr(in.Path), PermissionsBoundary: usrStr(in.PermissionsBoundary), Tags: usrTagsIn(in.Tags),
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.CreateUserOutput{User: usrPtr(userShape(u, true))}, nil
+	})
+
+	api.Handle(srv, "GetUser", func(ctx context.Context, c api.Caller, in *iamshape.GetUserInput) (*iamshape.GetUserOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		var u iam.User
+		switch {
+		case in.UserName != nil:
+			u, err = d.IAM.GetUser(ctx, id.AccountID, *in.UserName)
+		case id.IsRoot():
+			u, err = d.IAM.GetRootUser(ctx, id.AccountID)
+		default:
+			var name string
+			if name, err = callerUserName(id, nil); err == nil {
+				u, err = d.IAM.GetUser(ctx, id.AccountID, name)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.GetUserOutput{User: userShape(u, true)}, nil
+	})
+
+	api.Handle(srv, "ListUsers", func(ctx context.Context, c api.Caller, in *iamshape.ListUsersInput) (*iamshape.ListUsersOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		p, err := usrPage(in.Marker, in.MaxItems)
+		if err != nil {
+			return nil, err
+		}
+		users, more, err := d.IAM.ListUsers(ctx, id.AccountID, usrStr(in.PathPrefix), p)
+		if err != nil {
+			return nil, err
+		}
+		out := &iamshape.ListUsersOutput{Users: make([]iamshape.User, len(users))}
+		for i, u := range users {
+			out.Users[i] = userShape(u, false)
+		}
+		var last string
+		if len(users) > 0 {
+			last = store.NameKey(users[len(users)-1].Name)
+		}
+		out.IsTruncated, out.Marker = usrNextMarker(more, last)
+		return out, nil
+	})
+
+	api.Handle(srv, "UpdateUser", func(ctx context.Context, c api.Caller, in *iamshape.UpdateUserInput) (*iamshape.UpdateUserOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.UpdateUserOutput{}, d.IAM.UpdateUser(ctx, id.AccountID, in.UserName, in.NewUserName, in.NewPath)
+	})
+
+	api.Handle(srv, "DeleteUser", func(ctx context.Context, c api.Caller, in *iamshape.DeleteUserInput) (*iamshape.DeleteUserOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.DeleteUserOutput{}, d.IAM.DeleteUser(ctx, id.AccountID, in.UserName)
+	})
+
+	api.Handle(srv, "TagUser", func(ctx context.Context, c api.Caller, in *iamshape.TagUserInput) (*iamshape.TagUserOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.TagUserOutput{}, d.IAM.TagUser(ctx, id.AccountID, in.UserName, usrTagsIn(in.Tags))
+	})
+
+	api.Handle(srv, "UntagUser", func(ctx context.Context, c api.Caller, in *iamshape.UntagUserInput) (*iamshape.UntagUserOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.UntagUserOutput{}, d.IAM.UntagUser(ctx, id.AccountID, in.UserName, in.TagKeys)
+	})
+
+	api.Handle(srv, "ListUserTags", func(ctx context.Context, c api.Caller, in *iamshape.ListUserTagsInput) (*iamshape.ListUserTagsOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		p, err := api.PageFrom(in.Marker, in.MaxItems)
+		if err != nil {
+			return nil, err
+		}
+		tags, err := d.IAM.ListUserTags(ctx, id.AccountID, in.UserName)
+		if err != nil {
+			return nil, err
+		}
+		pg, truncated, marker := api.Paginate(tags, func(t iam.Tag) string { return store.NameKey(t.Key) }, p)
+		out := &iamshape.ListUserTagsOutput{Tags: usrTagsOut(pg), IsTruncated: usrPtr(truncated), Marker: marker}
+		if out.Tags == nil {
+			out.Tags = []iamshape.Tag{}
+		}
+		return out, nil
+	})
+
+	api.Handle(srv, "PutUserPermissionsBoundary", func(ctx context.Context, c api.Caller, in *iamshape.PutUserPermissionsBoundaryInput) (*iamshape.PutUserPermissionsBoundaryOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.PutUserPermissionsBoundaryOutput{}, d.IAM.PutUserPermissionsBoundary(ctx, id.AccountID, in.UserName, in.PermissionsBoundary)
+	})
+
+	api.Handle(srv, "DeleteUserPermissionsBoundary", func(ctx context.Context, c api.Caller, in *iamshape.DeleteUserPermissionsBoundaryInput) (*iamshape.DeleteUserPermissionsBoundaryOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.DeleteUserPermissionsBoundaryOutput{}, d.IAM.DeleteUserPermissionsBoundary(ctx, id.AccountID, in.UserName)
+	})
+}
