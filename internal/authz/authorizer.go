@@ -1,0 +1,369 @@
+package authz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/iamd/iamd/internal/api"
+	"github.com/iamd/iamd/internal/iam"
+	"github.com/iamd/iamd/internal/policy"
+	"github.com/iamd/iamd/internal/store"
+)
+
+// Config is what an Authorizer needs; cmd/iamd (or internal/server) builds
+// it.
+type Config struct {
+	// Policies gathers the policies of users, groups and roles. Required.
+	Policies PolicySource
+	// Resolver looks up target entities (path, tags, boundary). Optional:
+	// without it targets are taken to be at path "/" without tags.
+	Resolver Resolver
+	// Revisions invalidates the cache of compiled policy sets. Optional:
+	// without it nothing is cached.
+	Revisions Revisions
+	Now       func() time.Time
+	Logger    *slog.Logger // nil discards
+	// CacheSize bounds the cached principals (0: DefaultCacheSize).
+	CacheSize int
+}
+
+// Authorizer is the one place iamd decides whether a caller may do what a
+// request asks. It implements api.Authorizer for the IAM and STS Query APIs
+// and offers Decide to the operations that decide themselves (STS with a
+// trust policy) and to other front ends.
+type Authorizer struct {
+	src   PolicySource
+	res   Resolver
+	revs  Revisions
+	now   func() time.Time
+	log   *slog.Logger
+	cache *setCache
+}
+
+// New builds an Authorizer.
+func New(cfg Config) (*Authorizer, error) {
+	if cfg.Policies == nil {
+		return nil, errors.New("authz: Config.Policies is required")
+	}
+	if cfg.Now == nil {
+		return nil, errors.New("authz: Config.Now is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Authorizer{
+		src: cfg.Policies, res: cfg.Resolver, revs: cfg.Revisions,
+		now: cfg.Now, log: cfg.Logger, cache: newSetCache(cfg.CacheSize),
+	}, nil
+}
+
+// Query is one authorization question: a caller and the checks of its
+// request.
+type Query struct {
+	Caller  *iam.Identity
+	Session *Session // temporary credentials; nil for long-term keys
+	Checks  []Check
+	Facts   RequestFacts
+	// Resource is the resource-based policy taking part in the decision:
+	// the role's trust policy (compiled as policy.KindTrust) for
+	// sts:AssumeRole. IAM has no other resource policies.
+	Resource *policy.Compiled
+	// ResourceAccount is the account owning the resources (default: the
+	// account in the resource ARN, else the caller's).
+	ResourceAccount string
+}
+
+// Decision is the outcome of a Query.
+type Decision struct {
+	Allowed bool
+	// Check is the first check that was not allowed (the last one when
+	// all were).
+	Check  Check
+	Result policy.Result
+	// Principal is the caller as the engine saw it.
+	Principal policy.Principal
+}
+
+// Message is AWS's AccessDenied message of a denied decision.
+func (d *Decision) Message() string {
+	return d.Result.AccessDeniedMessage(d.Principal.ARN, d.Check.Action, d.Check.Resource)
+}
+
+// Err is nil for an allowed decision, else the AccessDenied error to send.
+func (d *Decision) Err() error {
+	if d.Allowed {
+		return nil
+	}
+	return &iam.Error{Code: iam.CodeAccessDenied, Message: d.Message()}
+}
+
+// Authorize implements api.Authorizer.
+func (a *Authorizer) Authorize(ctx context.Context, req api.AuthzRequest) error {
+	id, _ := req.Caller.(*iam.Identity)
+	var sess *Session
+	if sc, ok := req.Caller.(SessionCarrier); ok {
+		sess = sc.AuthzSession()
+	}
+	self := Self{}
+	if id != nil {
+		self = Self{AccountID: id.AccountID, ARN: id.ARN}
+		if id.Kind == iam.IdentityUser {
+			self.UserName = id.UserName
+		}
+	}
+	plan, err := BuildPlan(ctx, a.res, self, req.Operation.Service, req.Operation.Name, req.Input)
+	if err != nil {
+		return err
+	}
+	switch plan.Disposition {
+	case AlwaysAllowed, ByOperation:
+		return nil
+	}
+	if id == nil {
+		// Only the unsigned STS operations have no identity, and those are
+		// decided by the operation.
+		return &iam.Error{Code: iam.CodeAccessDenied, Message: "User: anonymous is not authorized to perform: " + req.Action()}
+	}
+	q := Query{Caller: id, Session: sess, Checks: plan.Checks}
+	if ri := req.Request; ri != nil {
+		q.Facts = RequestFacts{RemoteAddr: ri.RemoteAddr, UserAgent: ri.UserAgent, Secure: ri.Secure, Service: ri.Service}
+	} else if ri := api.RequestFromContext(ctx); ri != nil {
+		q.Facts = RequestFacts{RemoteAddr: ri.RemoteAddr, UserAgent: ri.UserAgent, Secure: ri.Secure, Service: ri.Service}
+	}
+	if q.Facts.Service == "" {
+		q.Facts.Service = req.Operation.Service
+	}
+	d, err := a.Decide(ctx, q)
+	if err != nil {
+		return err
+	}
+	return d.Err()
+}
+
+// Decide evaluates every check of q with the caller's policies; the
+// decision is Allowed when all checks are. The error is for failures to
+// gather the policies, never for a denial.
+func (a *Authorizer) Decide(ctx context.Context, q Query) (*Decision, error) {
+	if q.Caller == nil {
+		return nil, errors.New("authz: Query without a caller")
+	}
+	now := a.now()
+	pr, set, err := a.principalSet(ctx, q.Caller, q.Session)
+	if err != nil {
+		return nil, err
+	}
+	if q.Resource != nil {
+		s := set.Set()
+		s.Resource = q.Resource
+		set = s.Prepare()
+	}
+	var pctx policy.Context
+	d := &Decision{Principal: pr, Allowed: true}
+	for _, c := range q.Checks {
+		pctx.Reset()
+		globalKeys(&pctx, q.Caller, q.Session, q.Facts, now)
+		for _, k := range c.Keys {
+			if k.Multi {
+				pctx.SetMulti(k.Name, k.Values...)
+			} else {
+				pctx.Set(k.Name, k.Values...)
+			}
+		}
+		req := policy.Request{Principal: pr, Action: c.Action, Resource: c.Resource,
+			ResourceAccount: q.ResourceAccount, Context: &pctx, Time: now}
+		set.Evaluate(&req, &d.Result)
+		d.Check = c
+		if d.Result.Decision != policy.Allow {
+			d.Allowed = false
+			a.log.LogAttrs(ctx, slog.LevelInfo, "access denied",
+				slog.String("principal", pr.ARN), slog.String("action", c.Action),
+				slog.String("resource", c.Resource), slog.String("decision", d.Result.Decision.String()),
+				slog.String("denied_by", d.Result.DeniedBy.String()), slog.String("statements", matches(d.Result.Matched)))
+			return d, nil
+		}
+		if a.log.Enabled(ctx, slog.LevelDebug) {
+			a.log.LogAttrs(ctx, slog.LevelDebug, "access allowed",
+				slog.String("principal", pr.ARN), slog.String("action", c.Action),
+				slog.String("resource", c.Resource), slog.String("statements", matches(d.Result.Matched)))
+		}
+	}
+	return d, nil
+}
+
+// matches renders the deciding statements for the log: policy#index(sid).
+func matches(ms []policy.Match) string {
+	var b strings.Builder
+	for i, m := range ms {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %s#%d", m.Kind, m.Policy, m.Index)
+		if m.Sid != "" {
+			fmt.Fprintf(&b, "(%s)", m.Sid)
+		}
+		b.WriteString(" " + m.Effect.String())
+	}
+	return b.String()
+}
+
+// principalSet returns the engine's view of the caller and its prepared
+// policy set.
+func (a *Authorizer) principalSet(ctx context.Context, id *iam.Identity, sess *Session) (policy.Principal, *policy.Prepared, error) {
+	pr := policy.Principal{ARN: id.ARN, Account: id.AccountID, UserID: id.UserID}
+	switch id.Kind {
+	case iam.IdentityRoot:
+		// The root needs no identity policy in its own account (the engine
+		// applies that rule); SCPs do not exist here.
+		pr.Type = policy.PrincipalRoot
+		return pr, (&policy.Set{}).Prepare(), nil
+	case iam.IdentityUser:
+		pr.Type, pr.Username = policy.PrincipalUser, id.UserName
+		cs, err := a.compiled(ctx, Subject{AccountID: id.AccountID, Kind: store.PrincipalUser, Name: id.UserName}, nil)
+		if err != nil {
+			return pr, nil, err
+		}
+		pr.Tags = cs.info.Tags
+		return pr, cs.prepared, nil
+	case iam.IdentityAssumedRole:
+		pr.Type = policy.PrincipalAssumedRole
+		roleName := ""
+		if sess != nil {
+			roleName = sess.RoleName
+		}
+		if roleName == "" {
+			roleName = roleOfSessionARN(id.ARN)
+		}
+		cs, err := a.compiled(ctx, Subject{AccountID: id.AccountID, Kind: store.PrincipalRole, Name: roleName}, sess)
+		if err != nil {
+			return pr, nil, err
+		}
+		pr.RoleARN = cs.info.ARN
+		pr.Tags = cs.info.Tags
+		if sess != nil {
+			pr.Tags = mergeTags(pr.Tags, sess.Tags)
+		}
+		return pr, cs.prepared, nil
+	}
+	return pr, nil, fmt.Errorf("authz: unknown identity kind %q", id.Kind)
+}
+
+// roleOfSessionARN is R of arn:aws:sts::A:assumed-role/R/S.
+func roleOfSessionARN(arn string) string {
+	_, rest, ok := strings.Cut(arn, ":assumed-role/")
+	if !ok {
+		return ""
+	}
+	r, _, _ := strings.Cut(rest, "/")
+	return r
+}
+
+// mergeTags overlays session tags on the principal's tags; keys compare
+// case-insensitively and the session wins.
+func mergeTags(base, over []policy.Tag) []policy.Tag {
+	if len(over) == 0 {
+		return base
+	}
+	out := make([]policy.Tag, 0, len(base)+len(over))
+	for _, t := range base {
+		shadowed := false
+		for _, o := range over {
+			if strings.EqualFold(t.Key, o.Key) {
+				shadowed = true
+				break
+			}
+		}
+		if !shadowed {
+			out = append(out, t)
+		}
+	}
+	return append(out, over...)
+}
+
+// compiled returns the subject's compiled set at the account's current
+// revision, from the cache when it is fresh.
+func (a *Authorizer) compiled(ctx context.Context, s Subject, sess *Session) (*compiledSet, error) {
+	key := cacheKey{account: s.AccountID, kind: s.Kind, name: store.NameKey(s.Name)}
+	cacheable := a.revs != nil
+	if sess != nil {
+		key.session = sess.ID
+		cacheable = cacheable && (sess.ID != "" || !sess.HasPolicies)
+	}
+	var rev int64
+	if cacheable {
+		var err error
+		// Read the revision before the policies: a write in between makes
+		// the entry look stale at the next request, never fresh.
+		if rev, err = a.revs.Revision(ctx, s.AccountID); err != nil {
+			return nil, fmt.Errorf("authz: revision of %s: %w", s.AccountID, err)
+		}
+		if cs := a.cache.get(key, rev); cs != nil {
+			return cs, nil
+		}
+	}
+	info, err := a.src.Policies(ctx, s)
+	if err != nil {
+		if errors.Is(err, ErrNoSuchSubject) {
+			// A principal deleted after its key authenticated has no
+			// permissions left.
+			info = Policies{}
+		} else {
+			return nil, fmt.Errorf("authz: gather policies of %s %s: %w", s.Kind, s.Name, err)
+		}
+	}
+	cs, err := compileSet(info, sess)
+	if err != nil {
+		return nil, err
+	}
+	cs.rev = rev
+	if cacheable {
+		a.cache.put(key, cs)
+	}
+	return cs, nil
+}
+
+// compileSet parses and compiles the gathered documents.
+func compileSet(info Policies, sess *Session) (*compiledSet, error) {
+	cs := &compiledSet{info: info}
+	for _, d := range info.Identity {
+		c, err := compileDoc(d, policy.KindIdentity)
+		if err != nil {
+			return nil, err
+		}
+		cs.identity = append(cs.identity, c)
+	}
+	if info.Boundary != nil {
+		c, err := compileDoc(*info.Boundary, policy.KindBoundary)
+		if err != nil {
+			return nil, err
+		}
+		cs.boundary = c
+	}
+	set := policy.Set{Identity: cs.identity, Boundary: cs.boundary}
+	if sess != nil {
+		for _, d := range sess.Policies {
+			c, err := compileDoc(d, policy.KindSession)
+			if err != nil {
+				return nil, err
+			}
+			cs.session = append(cs.session, c)
+		}
+		set.Session, set.HasSession = cs.session, sess.HasPolicies || len(cs.session) > 0
+	}
+	cs.prepared = set.Prepare()
+	return cs, nil
+}
+
+// compileDoc compiles a stored document. Stored documents were validated
+// when written; one that no longer parses is an internal error (skipping
+// it could drop a Deny).
+func compileDoc(d Doc, kind policy.Kind) (*policy.Compiled, error) {
+	p, err := policy.Parse(kind, []byte(d.Document))
+	if err != nil {
+		return nil, fmt.Errorf("authz: stored policy %s does not parse: %w", d.ID, err)
+	}
+	return policy.Compile(d.ID, kind, p)
+}
