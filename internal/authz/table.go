@@ -109,13 +109,13 @@ type rule struct {
 	// requested Path (field "Path") and name.
 	create bool
 	// self: field is optional and defaults to the caller's own user.
-	self     bool
-	boundary boundary
-	policyARN bool   // iam:PolicyARN = PolicyArn
-	rename    [2]string // NewPath and New<X>Name fields: a second check on the new ARN
-	passRole  string    // field naming a role the operation binds: iam:PassRole on it
-	passedTo  string    // iam:PassedToService of that PassRole check
-	tagAction string    // Create* with Tags: this action must also be allowed on the new resource
+	self      bool
+	boundary  boundary
+	policyARN bool        // iam:PolicyARN = PolicyArn
+	rename    [2]string   // NewPath and New<X>Name fields: a second check on the new ARN
+	passRole  string      // field naming a role the operation binds: iam:PassRole on it
+	passedTo  string      // iam:PassedToService of that PassRole check
+	tagAction string      // Create* with Tags: this action must also be allowed on the new resource
 	keys      [][2]string // {condition key, input field} copied from the input
 	disp      Disposition
 }
