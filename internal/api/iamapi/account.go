@@ -89,6 +89,8 @@ func registerAccount(srv *api.Server, d Deps) {
 		}
 		return &iamshape.SetSecurityTokenServicePreferencesOutput{}, d.IAM.SetSecurityTokenServicePreferences(ctx, id.AccountID, in.GlobalEndpointTokenVersion)
 	})
+
+	registerMFA(srv, d)
 }
 
 // passwordPolicyShape renders a policy as GetAccountPasswordPolicy returns

@@ -1,0 +1,211 @@
+package iamapi
+
+import (
+	"context"
+
+	"github.com/iamd/iamd/internal/api"
+	"github.com/iamd/iamd/internal/api/iamshape"
+	"github.com/iamd/iamd/internal/iam"
+	"github.com/iamd/iamd/internal/store"
+)
+
+// mfaUserName is the principal an MFA operation whose UserName is optional
+// acts on: the named user, else the caller: the calling IAM user, or the
+// root ("" in the domain). Role sessions must name a user.
+func mfaUserName(id *iam.Identity, name *string) (string, error) {
+	if name != nil {
+		return *name, nil
+	}
+	if id.IsRoot() {
+		return "", nil
+	}
+	return callerUserName(id, nil)
+}
+
+// rootUserShape is the User element of a device assigned to the account
+// root: the root ARN, the account ID as its ID.
+func rootUserShape(accountID string) *iamshape.User {
+	return &iamshape.User{Path: "/", UserId: accountID, Arn: iam.RootARN(accountID)}
+}
+
+func virtualMFADeviceShape(accountID string, d iam.MFADevice) iamshape.VirtualMFADevice {
+	out := iamshape.VirtualMFADevice{SerialNumber: d.SerialNumber, EnableDate: usrTime(d.EnableDate)}
+	switch {
+	case d.User != nil:
+		u := userShape(*d.User, false)
+		out.User = &u
+	case d.Root && d.Assigned():
+		out.User = rootUserShape(accountID)
+	}
+	return out
+}
+
+// mfaDeviceUserName is the UserName of an MFADevice element: the user's
+// name, or for the root's devices the account ID (the model requires a
+// UserName and the root has none).
+func mfaDeviceUserName(accountID string, d iam.MFADevice) string {
+	if d.User != nil {
+		return d.User.Name
+	}
+	return accountID
+}
+
+func registerMFA(srv *api.Server, d Deps) {
+	api.Handle(srv, "CreateVirtualMFADevice", func(ctx context.Context, c api.Caller, in *iamshape.CreateVirtualMFADeviceInput) (*iamshape.CreateVirtualMFADeviceOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		dev, err := d.IAM.CreateVirtualMFADevice(ctx, id.AccountID, usrStr(in.Path), in.VirtualMFADeviceName, usrTagsIn(in.Tags))
+		if err != nil {
+			return nil, err
+		}
+		out := iamshape.VirtualMFADevice{
+			SerialNumber: dev.SerialNumber,
+			// Blobs: the wire layer base64-encodes them.
+			Base32StringSeed: []byte(dev.Base32StringSeed),
+			QRCodePNG:        dev.QRCodePNG,
+			Tags:             usrTagsOut(dev.Tags),
+		}
+		return &iamshape.CreateVirtualMFADeviceOutput{VirtualMFADevice: out}, nil
+	})
+	api.Handle(srv, "EnableMFADevice", func(ctx context.Context, c api.Caller, in *iamshape.EnableMFADeviceInput) (*iamshape.EnableMFADeviceOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.EnableMFADeviceOutput{}, d.IAM.EnableMFADevice(ctx, id.AccountID, in.UserName, in.SerialNumber,
+			in.AuthenticationCode1, in.AuthenticationCode2)
+	})
+	api.Handle(srv, "ResyncMFADevice", func(ctx context.Context, c api.Caller, in *iamshape.ResyncMFADeviceInput) (*iamshape.ResyncMFADeviceOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.ResyncMFADeviceOutput{}, d.IAM.ResyncMFADevice(ctx, id.AccountID, in.UserName, in.SerialNumber,
+			in.AuthenticationCode1, in.AuthenticationCode2)
+	})
+	api.Handle(srv, "DeactivateMFADevice", func(ctx context.Context, c api.Caller, in *iamshape.DeactivateMFADeviceInput) (*iamshape.DeactivateMFADeviceOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		user, err := mfaUserName(id, in.UserName)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.DeactivateMFADeviceOutput{}, d.IAM.DeactivateMFADevice(ctx, id.AccountID, user, in.SerialNumber)
+	})
+	api.Handle(srv, "DeleteVirtualMFADevice", func(ctx context.Context, c api.Caller, in *iamshape.DeleteVirtualMFADeviceInput) (*iamshape.DeleteVirtualMFADeviceOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.DeleteVirtualMFADeviceOutput{}, d.IAM.DeleteVirtualMFADevice(ctx, id.AccountID, in.SerialNumber)
+	})
+	api.Handle(srv, "ListMFADevices", func(ctx context.Context, c api.Caller, in *iamshape.ListMFADevicesInput) (*iamshape.ListMFADevicesOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		user, err := mfaUserName(id, in.UserName)
+		if err != nil {
+			return nil, err
+		}
+		p, err := usrPage(in.Marker, in.MaxItems)
+		if err != nil {
+			return nil, err
+		}
+		devs, more, err := d.IAM.ListMFADevices(ctx, id.AccountID, user, p)
+		if err != nil {
+			return nil, err
+		}
+		out := &iamshape.ListMFADevicesOutput{MFADevices: []iamshape.MFADevice{}}
+		for _, dev := range devs {
+			out.MFADevices = append(out.MFADevices, iamshape.MFADevice{
+				UserName: mfaDeviceUserName(id.AccountID, dev), SerialNumber: dev.SerialNumber, EnableDate: dev.EnableDate,
+			})
+		}
+		last := ""
+		if len(devs) > 0 {
+			last = devs[len(devs)-1].SerialNumber
+		}
+		out.IsTruncated, out.Marker = usrNextMarker(more, last)
+		return out, nil
+	})
+	api.Handle(srv, "ListVirtualMFADevices", func(ctx context.Context, c api.Caller, in *iamshape.ListVirtualMFADevicesInput) (*iamshape.ListVirtualMFADevicesOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		p, err := usrPage(in.Marker, in.MaxItems)
+		if err != nil {
+			return nil, err
+		}
+		devs, more, err := d.IAM.ListVirtualMFADevices(ctx, id.AccountID, usrStr(in.AssignmentStatus), p)
+		if err != nil {
+			return nil, err
+		}
+		out := &iamshape.ListVirtualMFADevicesOutput{VirtualMFADevices: []iamshape.VirtualMFADevice{}}
+		for _, dev := range devs {
+			out.VirtualMFADevices = append(out.VirtualMFADevices, virtualMFADeviceShape(id.AccountID, dev))
+		}
+		last := ""
+		if len(devs) > 0 {
+			last = devs[len(devs)-1].SerialNumber
+		}
+		out.IsTruncated, out.Marker = usrNextMarker(more, last)
+		return out, nil
+	})
+	api.Handle(srv, "GetMFADevice", func(ctx context.Context, c api.Caller, in *iamshape.GetMFADeviceInput) (*iamshape.GetMFADeviceOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		user, err := mfaUserName(id, in.UserName)
+		if err != nil {
+			return nil, err
+		}
+		dev, err := d.IAM.GetMFADevice(ctx, id.AccountID, user, in.SerialNumber)
+		if err != nil {
+			return nil, err
+		}
+		out := &iamshape.GetMFADeviceOutput{SerialNumber: dev.SerialNumber, EnableDate: usrTime(dev.EnableDate)}
+		if dev.User != nil {
+			out.UserName = &dev.User.Name
+		}
+		return out, nil
+	})
+	api.Handle(srv, "TagMFADevice", func(ctx context.Context, c api.Caller, in *iamshape.TagMFADeviceInput) (*iamshape.TagMFADeviceOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.TagMFADeviceOutput{}, d.IAM.TagMFADevice(ctx, id.AccountID, in.SerialNumber, usrTagsIn(in.Tags))
+	})
+	api.Handle(srv, "UntagMFADevice", func(ctx context.Context, c api.Caller, in *iamshape.UntagMFADeviceInput) (*iamshape.UntagMFADeviceOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.UntagMFADeviceOutput{}, d.IAM.UntagMFADevice(ctx, id.AccountID, in.SerialNumber, in.TagKeys)
+	})
+	api.Handle(srv, "ListMFADeviceTags", func(ctx context.Context, c api.Caller, in *iamshape.ListMFADeviceTagsInput) (*iamshape.ListMFADeviceTagsOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		p, err := api.PageFrom(in.Marker, in.MaxItems)
+		if err != nil {
+			return nil, err
+		}
+		tags, err := d.IAM.ListMFADeviceTags(ctx, id.AccountID, in.SerialNumber)
+		if err != nil {
+			return nil, err
+		}
+		// Tags come ordered by their folded key, which is the page key.
+		page, truncated, next := api.Paginate(tags, func(t iam.Tag) string { return store.NameKey(t.Key) }, p)
+		out := &iamshape.ListMFADeviceTagsOutput{Tags: acctNonNil(usrTagsOut(page)), IsTruncated: &truncated, Marker: next}
+		return out, nil
+	})
+}
