@@ -47,5 +47,8 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	// Each subcommand lives in its own file and is added here.
 	root.AddCommand(newPolicyCmd(stdin, stdout, stderr))
+	root.AddCommand(newServeCmd(stdout, stderr))
+	root.AddCommand(newMigrateCmd(stdout, stderr))
+	root.AddCommand(newAdminCmd(stdout, stderr))
 	return root
 }

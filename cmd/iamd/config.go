@@ -1,0 +1,209 @@
+package main
+
+// Configuration of `iamd serve`, `iamd migrate` and `iamd admin`: every
+// setting comes from a flag, an IAMD_* environment variable, the YAML file
+// named by --config (or IAMD_CONFIG), or its default, in that order of
+// precedence. docs/configuration.md documents the table below.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+
+	"github.com/iamd/iamd/internal/iam"
+)
+
+// DefaultAddr is where `iamd serve` listens unless told otherwise: loopback
+// only, so that a first start exposes nothing to the network.
+const DefaultAddr = "127.0.0.1:8080"
+
+// config is the resolved configuration.
+type config struct {
+	Addr                string        `yaml:"addr"`
+	DataDir             string        `yaml:"data_dir"`
+	AccountID           string        `yaml:"account_id"`
+	RootAccessKeyID     string        `yaml:"root_access_key_id"`
+	RootSecretAccessKey string        `yaml:"root_secret_access_key"`
+	LogLevel            string        `yaml:"log_level"`
+	LogFormat           string        `yaml:"log_format"`
+	ShutdownTimeout     time.Duration `yaml:"shutdown_timeout"`
+	// MasterKey is base64 of 32 bytes; environment only (a key in a config
+	// file next to the data would protect nothing).
+	MasterKey string `yaml:"-"`
+}
+
+func defaultConfig() config {
+	return config{
+		Addr:            DefaultAddr,
+		DataDir:         "./iamd-data",
+		LogLevel:        "info",
+		LogFormat:       "text",
+		ShutdownTimeout: 10 * time.Second,
+	}
+}
+
+// setting is one configuration entry: its flag, environment variable and
+// where it lives in config. file is false for settings a config file may
+// not hold.
+type setting struct {
+	flag  string
+	env   string
+	usage string
+	field func(*config) any // *string or *time.Duration
+}
+
+var settings = []setting{
+	{"addr", "IAMD_ADDR", "address to listen on (host:port; port 0 picks a free one)", func(c *config) any { return &c.Addr }},
+	{"data-dir", "IAMD_DATA_DIR", "directory of the database, master key and root credentials", func(c *config) any { return &c.DataDir }},
+	{"account-id", "IAMD_ACCOUNT_ID", "12-digit ID of the account created at first start (default: random)", func(c *config) any { return &c.AccountID }},
+	{"", "IAMD_ROOT_ACCESS_KEY_ID", "", func(c *config) any { return &c.RootAccessKeyID }},
+	{"", "IAMD_ROOT_SECRET_ACCESS_KEY", "", func(c *config) any { return &c.RootSecretAccessKey }},
+	{"", "IAMD_MASTER_KEY", "", func(c *config) any { return &c.MasterKey }},
+	{"log-level", "IAMD_LOG_LEVEL", "debug, info, warn or error", func(c *config) any { return &c.LogLevel }},
+	{"log-format", "IAMD_LOG_FORMAT", "text or json", func(c *config) any { return &c.LogFormat }},
+	{"shutdown-timeout", "IAMD_SHUTDOWN_TIMEOUT", "how long a graceful shutdown waits for requests in flight", func(c *config) any { return &c.ShutdownTimeout }},
+}
+
+// configFlags are the flags a command registered; resolve reads them back.
+type configFlags struct {
+	cmd        *cobra.Command
+	configFile string
+	values     config
+}
+
+// addConfigFlags registers --config and the flags named in names (all of
+// them when names is empty) on cmd, with defaults from defaultConfig.
+func addConfigFlags(cmd *cobra.Command, names ...string) *configFlags {
+	cf := &configFlags{cmd: cmd, values: defaultConfig()}
+	cmd.Flags().StringVar(&cf.configFile, "config", "", "YAML configuration file (env IAMD_CONFIG)")
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	for _, s := range settings {
+		if s.flag == "" || len(names) > 0 && !want[s.flag] {
+			continue
+		}
+		usage := s.usage + " (env " + s.env + ")"
+		switch p := s.field(&cf.values).(type) {
+		case *string:
+			cmd.Flags().StringVar(p, s.flag, *p, usage)
+		case *time.Duration:
+			cmd.Flags().DurationVar(p, s.flag, *p, usage)
+		}
+	}
+	return cf
+}
+
+// resolve computes the configuration: defaults, then the file, then the
+// environment, then the flags the user set.
+func (cf *configFlags) resolve(getenv func(string) string) (config, error) {
+	c := defaultConfig()
+	path := cf.configFile
+	if !cf.cmd.Flags().Changed("config") {
+		path = getenv("IAMD_CONFIG")
+	}
+	if path != "" {
+		if err := loadConfigFile(path, &c); err != nil {
+			return config{}, err
+		}
+	}
+	for _, s := range settings {
+		v := getenv(s.env)
+		if v == "" {
+			continue
+		}
+		switch p := s.field(&c).(type) {
+		case *string:
+			*p = v
+		case *time.Duration:
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return config{}, fmt.Errorf("%s: %w", s.env, err)
+			}
+			*p = d
+		}
+	}
+	for _, s := range settings {
+		if s.flag == "" || cf.cmd.Flags().Lookup(s.flag) == nil || !cf.cmd.Flags().Changed(s.flag) {
+			continue
+		}
+		switch p := s.field(&c).(type) {
+		case *string:
+			*p = *s.field(&cf.values).(*string)
+		case *time.Duration:
+			*p = *s.field(&cf.values).(*time.Duration)
+		}
+	}
+	return c, c.validate()
+}
+
+// loadConfigFile overlays the YAML file at path on c. Unknown keys are
+// errors: a misspelt setting must not be silently ignored.
+func loadConfigFile(path string, c *config) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	return nil
+}
+
+func (c config) validate() error {
+	var errs []error
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("the data directory must not be empty"))
+	}
+	if c.AccountID != "" && !iam.ValidAccountID(c.AccountID) {
+		errs = append(errs, fmt.Errorf("account ID %q must be 12 digits", c.AccountID))
+	}
+	if (c.RootAccessKeyID == "") != (c.RootSecretAccessKey == "") {
+		errs = append(errs, errors.New("IAMD_ROOT_ACCESS_KEY_ID and IAMD_ROOT_SECRET_ACCESS_KEY must be set together"))
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("log format %q: want text or json", c.LogFormat))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("shutdown timeout %s must be positive", c.ShutdownTimeout))
+	}
+	return errors.Join(errs...)
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(s) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("log level %q: want debug, info, warn or error", s)
+}
+
+// newLogger builds the process logger on w.
+func (c config) newLogger(w io.Writer) *slog.Logger {
+	level, _ := parseLevel(c.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
