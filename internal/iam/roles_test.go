@@ -534,4 +534,3 @@ func TestRecordRoleUse(t *testing.T) {
 		t.Fatalf("use of a deleted role: %v", err)
 	}
 }
-
