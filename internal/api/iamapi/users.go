@@ -13,6 +13,9 @@ import (
 // registerUsers registers the operations of the users area.
 func registerUsers(srv *api.Server, d Deps) {
 	registerUserOps(srv, d)
+	registerGroupOps(srv, d)
+	registerAccessKeyOps(srv, d)
+	registerLoginProfileOps(srv, d)
 }
 
 func usrStr(s *string) string {

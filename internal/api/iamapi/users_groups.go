@@ -1,0 +1,137 @@
+package iamapi
+
+import (
+	"context"
+
+	"github.com/iamd/iamd/internal/api"
+	"github.com/iamd/iamd/internal/api/iamshape"
+	"github.com/iamd/iamd/internal/iam"
+	"github.com/iamd/iamd/internal/store"
+)
+
+func groupShape(g iam.Group) iamshape.Group {
+	return iamshape.Group{Path: g.Path, GroupName: g.Name, GroupId: g.ID, Arn: g.ARN, CreateDate: g.CreatedAt}
+}
+
+func groupShapes(gs []iam.Group) []iamshape.Group {
+	out := make([]iamshape.Group, len(gs))
+	for i, g := range gs {
+		out[i] = groupShape(g)
+	}
+	return out
+}
+
+// lastGroupKey is the page key of the last group listed ("" if none).
+func lastGroupKey(gs []iam.Group) string {
+	if len(gs) == 0 {
+		return ""
+	}
+	return store.NameKey(gs[len(gs)-1].Name)
+}
+
+func registerGroupOps(srv *api.Server, d Deps) {
+	api.Handle(srv, "CreateGroup", func(ctx context.Context, c api.Caller, in *iamshape.CreateGroupInput) (*iamshape.CreateGroupOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		g, err := d.IAM.CreateGroup(ctx, id.AccountID, in.GroupName, usrStr(in.Path))
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.CreateGroupOutput{Group: groupShape(g)}, nil
+	})
+
+	api.Handle(srv, "GetGroup", func(ctx context.Context, c api.Caller, in *iamshape.GetGroupInput) (*iamshape.GetGroupOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		p, err := usrPage(in.Marker, in.MaxItems)
+		if err != nil {
+			return nil, err
+		}
+		g, users, more, err := d.IAM.GetGroup(ctx, id.AccountID, in.GroupName, p)
+		if err != nil {
+			return nil, err
+		}
+		out := &iamshape.GetGroupOutput{Group: groupShape(g), Users: make([]iamshape.User, len(users))}
+		for i, u := range users {
+			out.Users[i] = userShape(u, false)
+		}
+		var last string
+		if len(users) > 0 {
+			last = store.NameKey(users[len(users)-1].Name)
+		}
+		out.IsTruncated, out.Marker = usrNextMarker(more, last)
+		return out, nil
+	})
+
+	api.Handle(srv, "ListGroups", func(ctx context.Context, c api.Caller, in *iamshape.ListGroupsInput) (*iamshape.ListGroupsOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		p, err := usrPage(in.Marker, in.MaxItems)
+		if err != nil {
+			return nil, err
+		}
+		gs, more, err := d.IAM.ListGroups(ctx, id.AccountID, usrStr(in.PathPrefix), p)
+		if err != nil {
+			return nil, err
+		}
+		out := &iamshape.ListGroupsOutput{Groups: groupShapes(gs)}
+		out.IsTruncated, out.Marker = usrNextMarker(more, lastGroupKey(gs))
+		return out, nil
+	})
+
+	api.Handle(srv, "UpdateGroup", func(ctx context.Context, c api.Caller, in *iamshape.UpdateGroupInput) (*iamshape.UpdateGroupOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.UpdateGroupOutput{}, d.IAM.UpdateGroup(ctx, id.AccountID, in.GroupName, in.NewGroupName, in.NewPath)
+	})
+
+	api.Handle(srv, "DeleteGroup", func(ctx context.Context, c api.Caller, in *iamshape.DeleteGroupInput) (*iamshape.DeleteGroupOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.DeleteGroupOutput{}, d.IAM.DeleteGroup(ctx, id.AccountID, in.GroupName)
+	})
+
+	api.Handle(srv, "AddUserToGroup", func(ctx context.Context, c api.Caller, in *iamshape.AddUserToGroupInput) (*iamshape.AddUserToGroupOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.AddUserToGroupOutput{}, d.IAM.AddUserToGroup(ctx, id.AccountID, in.GroupName, in.UserName)
+	})
+
+	api.Handle(srv, "RemoveUserFromGroup", func(ctx context.Context, c api.Caller, in *iamshape.RemoveUserFromGroupInput) (*iamshape.RemoveUserFromGroupOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.RemoveUserFromGroupOutput{}, d.IAM.RemoveUserFromGroup(ctx, id.AccountID, in.GroupName, in.UserName)
+	})
+
+	api.Handle(srv, "ListGroupsForUser", func(ctx context.Context, c api.Caller, in *iamshape.ListGroupsForUserInput) (*iamshape.ListGroupsForUserOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		p, err := usrPage(in.Marker, in.MaxItems)
+		if err != nil {
+			return nil, err
+		}
+		gs, more, err := d.IAM.ListGroupsForUser(ctx, id.AccountID, in.UserName, p)
+		if err != nil {
+			return nil, err
+		}
+		out := &iamshape.ListGroupsForUserOutput{Groups: groupShapes(gs)}
+		out.IsTruncated, out.Marker = usrNextMarker(more, lastGroupKey(gs))
+		return out, nil
+	})
+}
