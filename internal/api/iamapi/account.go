@@ -90,6 +90,7 @@ func registerAccount(srv *api.Server, d Deps) {
 		return &iamshape.SetSecurityTokenServicePreferencesOutput{}, d.IAM.SetSecurityTokenServicePreferences(ctx, id.AccountID, in.GlobalEndpointTokenVersion)
 	})
 
+	registerAccountSummary(srv, d)
 	registerMFA(srv, d)
 }
 

@@ -226,3 +226,24 @@ func TestListVirtualMFADevicesPagination(t *testing.T) {
 		t.Fatalf("root devices = %+v", out.MFADevices)
 	}
 }
+
+func TestGetAccountSummaryWithSDK(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := t.Context()
+	c := env.IAM()
+	must(c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("alice")}))(t)
+	must(c.CreateVirtualMFADevice(ctx, &awsiam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String("spare")}))(t)
+	must(c.SetSecurityTokenServicePreferences(ctx, &awsiam.SetSecurityTokenServicePreferencesInput{
+		GlobalEndpointTokenVersion: types.GlobalEndpointTokenVersionV2Token}))(t)
+	m := must(c.GetAccountSummary(ctx, &awsiam.GetAccountSummaryInput{}))(t).SummaryMap
+	want := map[string]int32{"Users": 1, "UsersQuota": 5000, "MFADevices": 1, "MFADevicesInUse": 0,
+		"AccountMFAEnabled": 0, "AccountAccessKeysPresent": 1, "GlobalEndpointTokenVersion": 2, "PolicySizeQuota": 6144}
+	for k, v := range want {
+		if got, ok := m[k]; !ok || got != v {
+			t.Errorf("SummaryMap[%s] = %d (present %v), want %d", k, got, ok, v)
+		}
+	}
+	if len(m) != 34 {
+		t.Errorf("SummaryMap has %d keys, want the model's 34", len(m))
+	}
+}

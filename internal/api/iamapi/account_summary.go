@@ -1,0 +1,26 @@
+package iamapi
+
+import (
+	"context"
+
+	"github.com/iamd/iamd/internal/api"
+	"github.com/iamd/iamd/internal/api/iamshape"
+)
+
+func registerAccountSummary(srv *api.Server, d Deps) {
+	api.Handle(srv, "GetAccountSummary", func(ctx context.Context, c api.Caller, in *iamshape.GetAccountSummaryInput) (*iamshape.GetAccountSummaryOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		m, err := d.IAM.GetAccountSummary(ctx, id.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		out := &iamshape.GetAccountSummaryOutput{SummaryMap: make(map[string]int32, len(m))}
+		for k, v := range m {
+			out.SummaryMap[k] = int32(min(v, 1<<31-1))
+		}
+		return out, nil
+	})
+}
