@@ -1,6 +1,283 @@
 package iamapi
 
-import "github.com/iamd/iamd/internal/api"
+import (
+	"context"
+	"time"
+
+	"github.com/iamd/iamd/internal/api"
+	"github.com/iamd/iamd/internal/api/iamshape"
+	"github.com/iamd/iamd/internal/iam"
+	"github.com/iamd/iamd/internal/store"
+)
 
 // registerPolicies registers the operations of the policies area.
-func registerPolicies(srv *api.Server, d Deps) {}
+func registerPolicies(srv *api.Server, d Deps) {
+	registerManagedPolicies(srv, d)
+}
+
+func polStr(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func polPtr[T any](v T) *T { return &v }
+
+func polOptStr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func polTime(t time.Time) *time.Time {
+	t = t.UTC()
+	return &t
+}
+
+func polTagsIn(tags []iamshape.Tag) []iam.Tag {
+	out := make([]iam.Tag, len(tags))
+	for i, t := range tags {
+		out[i] = iam.Tag{Key: t.Key, Value: t.Value}
+	}
+	return out
+}
+
+func polTagsOut(tags []iam.Tag) []iamshape.Tag {
+	if len(tags) == 0 {
+		return nil
+	}
+	out := make([]iamshape.Tag, len(tags))
+	for i, t := range tags {
+		out[i] = iamshape.Tag{Key: t.Key, Value: t.Value}
+	}
+	return out
+}
+
+func polPage(p api.Page) store.Page { return store.Page{After: p.After, Limit: p.Limit} }
+
+// polMarker is the list output's Marker and IsTruncated.
+func polMarker(more bool, lastKey string) (*bool, *string) {
+	if !more {
+		return polPtr(false), nil
+	}
+	return polPtr(true), polPtr(api.EncodeMarker(lastKey))
+}
+
+// policyShape converts a policy; full adds what only GetPolicy and
+// CreatePolicy return (Description, Tags).
+func policyShape(p iam.Policy, full bool) iamshape.Policy {
+	out := iamshape.Policy{
+		PolicyName:                    polPtr(p.Name),
+		PolicyId:                      polPtr(p.ID),
+		Arn:                           polPtr(p.ARN),
+		Path:                          polPtr(p.Path),
+		DefaultVersionId:              polPtr(p.DefaultVersionID),
+		AttachmentCount:               polPtr(int32(p.AttachmentCount)),
+		PermissionsBoundaryUsageCount: polPtr(int32(p.PermissionsBoundaryUsageCount)),
+		IsAttachable:                  polPtr(p.IsAttachable),
+		CreateDate:                    polTime(p.CreateDate),
+		UpdateDate:                    polTime(p.UpdateDate),
+	}
+	if full {
+		out.Description = polOptStr(p.Description)
+		out.Tags = polTagsOut(p.Tags)
+	}
+	return out
+}
+
+// versionShape converts a policy version; the document is included when
+// withDocument (GetPolicyVersion; AWS leaves it out of CreatePolicyVersion
+// and ListPolicyVersions).
+func versionShape(v iam.PolicyVersion, withDocument bool) iamshape.PolicyVersion {
+	out := iamshape.PolicyVersion{
+		VersionId:        polPtr(v.VersionID),
+		IsDefaultVersion: polPtr(v.IsDefaultVersion),
+		CreateDate:       polTime(v.CreateDate),
+	}
+	if withDocument {
+		out.Document = polPtr(v.Document)
+	}
+	return out
+}
+
+func registerManagedPolicies(srv *api.Server, d Deps) {
+	api.Handle(srv, "CreatePolicy", func(ctx context.Context, c api.Caller, in *iamshape.CreatePolicyInput) (*iamshape.CreatePolicyOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		p, err := d.IAM.CreatePolicy(ctx, id.AccountID, iam.CreatePolicyInput{
+			Name: in.PolicyName, Path: polStr(in.Path), Description: polStr(in.Description),
+			Document: in.PolicyDocument, Tags: polTagsIn(in.Tags),
+		})
+		if err != nil {
+			return nil, err
+		}
+		out := policyShape(p, true)
+		return &iamshape.CreatePolicyOutput{Policy: &out}, nil
+	})
+	api.Handle(srv, "GetPolicy", func(ctx context.Context, c api.Caller, in *iamshape.GetPolicyInput) (*iamshape.GetPolicyOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		p, err := d.IAM.GetPolicy(ctx, id.AccountID, in.PolicyArn)
+		if err != nil {
+			return nil, err
+		}
+		out := policyShape(p, true)
+		return &iamshape.GetPolicyOutput{Policy: &out}, nil
+	})
+	api.Handle(srv, "ListPolicies", func(ctx context.Context, c api.Caller, in *iamshape.ListPoliciesInput) (*iamshape.ListPoliciesOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		pg, err := api.PageFrom(in.Marker, in.MaxItems)
+		if err != nil {
+			return nil, err
+		}
+		ps, more, err := d.IAM.ListPolicies(ctx, id.AccountID, iam.ListPoliciesInput{
+			Scope: polStr(in.Scope), OnlyAttached: in.OnlyAttached != nil && *in.OnlyAttached,
+			PathPrefix: polStr(in.PathPrefix), UsageFilter: polStr(in.PolicyUsageFilter),
+		}, polPage(pg))
+		if err != nil {
+			return nil, err
+		}
+		out := &iamshape.ListPoliciesOutput{Policies: make([]iamshape.Policy, len(ps))}
+		for i, p := range ps {
+			out.Policies[i] = policyShape(p, false)
+		}
+		last := ""
+		if len(ps) > 0 {
+			last = ps[len(ps)-1].SortKey()
+		}
+		out.IsTruncated, out.Marker = polMarker(more, last)
+		return out, nil
+	})
+	api.Handle(srv, "DeletePolicy", func(ctx context.Context, c api.Caller, in *iamshape.DeletePolicyInput) (*iamshape.DeletePolicyOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		if err := iam.CheckPolicyModifiable(id, "DeletePolicy", in.PolicyArn); err != nil {
+			return nil, err
+		}
+		return &iamshape.DeletePolicyOutput{}, d.IAM.DeletePolicy(ctx, id.AccountID, in.PolicyArn)
+	})
+	api.Handle(srv, "CreatePolicyVersion", func(ctx context.Context, c api.Caller, in *iamshape.CreatePolicyVersionInput) (*iamshape.CreatePolicyVersionOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		if err := iam.CheckPolicyModifiable(id, "CreatePolicyVersion", in.PolicyArn); err != nil {
+			return nil, err
+		}
+		v, err := d.IAM.CreatePolicyVersion(ctx, id.AccountID, in.PolicyArn, in.PolicyDocument, in.SetAsDefault != nil && *in.SetAsDefault)
+		if err != nil {
+			return nil, err
+		}
+		out := versionShape(v, false)
+		return &iamshape.CreatePolicyVersionOutput{PolicyVersion: &out}, nil
+	})
+	api.Handle(srv, "GetPolicyVersion", func(ctx context.Context, c api.Caller, in *iamshape.GetPolicyVersionInput) (*iamshape.GetPolicyVersionOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		v, err := d.IAM.GetPolicyVersion(ctx, id.AccountID, in.PolicyArn, in.VersionId)
+		if err != nil {
+			return nil, err
+		}
+		out := versionShape(v, true)
+		return &iamshape.GetPolicyVersionOutput{PolicyVersion: &out}, nil
+	})
+	api.Handle(srv, "ListPolicyVersions", func(ctx context.Context, c api.Caller, in *iamshape.ListPolicyVersionsInput) (*iamshape.ListPolicyVersionsOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		pg, err := api.PageFrom(in.Marker, in.MaxItems)
+		if err != nil {
+			return nil, err
+		}
+		vs, err := d.IAM.ListPolicyVersions(ctx, id.AccountID, in.PolicyArn)
+		if err != nil {
+			return nil, err
+		}
+		page, truncated, marker := api.Paginate(vs, func(v iam.PolicyVersion) string { return iam.VersionSortKey(v.VersionID) }, pg)
+		out := &iamshape.ListPolicyVersionsOutput{Versions: make([]iamshape.PolicyVersion, len(page)),
+			IsTruncated: polPtr(truncated), Marker: marker}
+		for i, v := range page {
+			out.Versions[i] = versionShape(v, false)
+		}
+		return out, nil
+	})
+	api.Handle(srv, "DeletePolicyVersion", func(ctx context.Context, c api.Caller, in *iamshape.DeletePolicyVersionInput) (*iamshape.DeletePolicyVersionOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		if err := iam.CheckPolicyModifiable(id, "DeletePolicyVersion", in.PolicyArn); err != nil {
+			return nil, err
+		}
+		return &iamshape.DeletePolicyVersionOutput{}, d.IAM.DeletePolicyVersion(ctx, id.AccountID, in.PolicyArn, in.VersionId)
+	})
+	api.Handle(srv, "SetDefaultPolicyVersion", func(ctx context.Context, c api.Caller, in *iamshape.SetDefaultPolicyVersionInput) (*iamshape.SetDefaultPolicyVersionOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		if err := iam.CheckPolicyModifiable(id, "SetDefaultPolicyVersion", in.PolicyArn); err != nil {
+			return nil, err
+		}
+		return &iamshape.SetDefaultPolicyVersionOutput{}, d.IAM.SetDefaultPolicyVersion(ctx, id.AccountID, in.PolicyArn, in.VersionId)
+	})
+	api.Handle(srv, "TagPolicy", func(ctx context.Context, c api.Caller, in *iamshape.TagPolicyInput) (*iamshape.TagPolicyOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		if err := iam.CheckPolicyModifiable(id, "TagPolicy", in.PolicyArn); err != nil {
+			return nil, err
+		}
+		return &iamshape.TagPolicyOutput{}, d.IAM.TagPolicy(ctx, id.AccountID, in.PolicyArn, polTagsIn(in.Tags))
+	})
+	api.Handle(srv, "UntagPolicy", func(ctx context.Context, c api.Caller, in *iamshape.UntagPolicyInput) (*iamshape.UntagPolicyOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		if err := iam.CheckPolicyModifiable(id, "UntagPolicy", in.PolicyArn); err != nil {
+			return nil, err
+		}
+		return &iamshape.UntagPolicyOutput{}, d.IAM.UntagPolicy(ctx, id.AccountID, in.PolicyArn, in.TagKeys)
+	})
+	api.Handle(srv, "ListPolicyTags", func(ctx context.Context, c api.Caller, in *iamshape.ListPolicyTagsInput) (*iamshape.ListPolicyTagsOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		pg, err := api.PageFrom(in.Marker, in.MaxItems)
+		if err != nil {
+			return nil, err
+		}
+		tags, err := d.IAM.ListPolicyTags(ctx, id.AccountID, in.PolicyArn)
+		if err != nil {
+			return nil, err
+		}
+		page, truncated, marker := api.Paginate(tags, func(t iam.Tag) string { return store.NameKey(t.Key) }, pg)
+		return &iamshape.ListPolicyTagsOutput{Tags: polTagsOutAll(page), IsTruncated: polPtr(truncated), Marker: marker}, nil
+	})
+}
+
+// polTagsOutAll is polTagsOut for a required list (never nil).
+func polTagsOutAll(tags []iam.Tag) []iamshape.Tag {
+	out := make([]iamshape.Tag, len(tags))
+	for i, t := range tags {
+		out[i] = iamshape.Tag{Key: t.Key, Value: t.Value}
+	}
+	return out
+}
