@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/iamd/iamd/internal/api"
@@ -18,27 +19,45 @@ import (
 var Services = []string{"iam", "sts"}
 
 // Authenticator verifies SigV4 requests against the access keys of the IAM
-// domain and produces the *iam.Identity that handlers receive as their
-// api.Caller.
+// domain (and, when configured, session credentials) and produces the
+// *iam.Identity that handlers receive as their api.Caller.
 type Authenticator struct {
-	svc *iam.Service
-	v   *sigv4.Verifier
-	log *slog.Logger
+	svc      *iam.Service
+	sessions sigv4.Lookup
+	v        *sigv4.Verifier
+	log      *slog.Logger
 }
 
-// NewAuthenticator builds the Authenticator over svc. now is the server's
-// clock (SigV4's request-time check); maxSkew zero means
-// sigv4.DefaultMaxSkew.
-func NewAuthenticator(svc *iam.Service, now func() time.Time, maxSkew time.Duration, log *slog.Logger) (*Authenticator, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+// AuthnConfig configures NewAuthenticator.
+type AuthnConfig struct {
+	// IAM resolves long-term access keys (root and user). Required.
+	IAM *iam.Service
+	// Sessions resolves temporary credentials: requests with a session
+	// token or an ASIA... key ID. Its Secret.Principal must be the
+	// session's *iam.Identity. nil refuses every session token
+	// (InvalidClientTokenId).
+	Sessions sigv4.Lookup
+	// Now is the server's clock (SigV4's request-time check). Required.
+	Now func() time.Time
+	// MaxSkew zero means sigv4.DefaultMaxSkew.
+	MaxSkew time.Duration
+	Logger  *slog.Logger
+}
+
+// NewAuthenticator builds the Authenticator.
+func NewAuthenticator(cfg AuthnConfig) (*Authenticator, error) {
+	if cfg.IAM == nil {
+		return nil, errors.New("server: AuthnConfig.IAM is required")
 	}
-	a := &Authenticator{svc: svc, log: log}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	a := &Authenticator{svc: cfg.IAM, sessions: cfg.Sessions, log: cfg.Logger}
 	v, err := sigv4.New(sigv4.Config{
 		Lookup:   sigv4.LookupFunc(a.lookup),
-		Clock:    now,
+		Clock:    cfg.Now,
 		Services: Services,
-		MaxSkew:  maxSkew,
+		MaxSkew:  cfg.MaxSkew,
 	})
 	if err != nil {
 		return nil, err
@@ -47,11 +66,15 @@ func NewAuthenticator(svc *iam.Service, now func() time.Time, maxSkew time.Durat
 	return a, nil
 }
 
-// lookup resolves a long-term access key. Session credentials (a request
-// with a security token) are not issued yet, so a token is always invalid.
+// lookup resolves an access key: session credentials through the Sessions
+// lookup, long-term keys through the IAM domain (inactive ones fail at
+// once).
 func (a *Authenticator) lookup(ctx context.Context, accessKeyID, sessionToken string) (sigv4.Secret, error) {
-	if sessionToken != "" {
-		return sigv4.Secret{}, sigv4.ErrInvalidSessionToken
+	if sessionToken != "" || strings.HasPrefix(accessKeyID, iam.PrefixSessionKey) {
+		if a.sessions == nil {
+			return sigv4.Secret{}, sigv4.ErrInvalidSessionToken
+		}
+		return a.sessions.LookupAccessKey(ctx, accessKeyID, sessionToken)
 	}
 	cred, err := a.svc.LookupAccessKey(ctx, accessKeyID)
 	if err != nil {
@@ -91,8 +114,16 @@ func (a *Authenticator) Authenticate(ctx context.Context, req api.AuthnRequest) 
 		// holds the request replace them.
 		return nil, &api.Error{Code: sigv4.CodeIncompleteSignature, Message: "The request body must be signed: UNSIGNED-PAYLOAD is not accepted for this service."}
 	}
-	cred, ok := res.Principal.(iam.Credential)
-	if !ok {
+	var cred iam.Credential
+	switch p := res.Principal.(type) {
+	case iam.Credential:
+		cred = p
+	case *iam.Identity:
+		if p == nil {
+			return nil, errors.New("server: session lookup returned a nil identity")
+		}
+		return p, nil // a session: its identity is sealed in the token
+	default:
 		return nil, fmt.Errorf("server: lookup returned principal %T", res.Principal)
 	}
 	id, err := a.svc.IdentityFor(ctx, cred)

@@ -19,6 +19,7 @@ import (
 	"github.com/iamd/iamd/internal/iam"
 	"github.com/iamd/iamd/internal/server"
 	"github.com/iamd/iamd/internal/server/servertest"
+	"github.com/iamd/iamd/internal/sigv4"
 	"github.com/iamd/iamd/internal/store"
 )
 
@@ -158,5 +159,49 @@ func signUnsigned(t *testing.T, env *servertest.Env, req *http.Request) {
 	creds := aws.Credentials{AccessKeyID: env.RootAccessKeyID, SecretAccessKey: env.RootSecret}
 	if err := v4.NewSigner().SignHTTP(t.Context(), creds, req, "UNSIGNED-PAYLOAD", "iam", servertest.Region, env.Now()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Session credentials go to the Sessions lookup, whose identity becomes the
+// caller as is.
+func TestSessionLookup(t *testing.T) {
+	const keyID, secretKey, token = "ASIAEXAMPLESESSION01", "session-secret-0123456789", "the-token"
+	session := &iam.Identity{Kind: iam.IdentityAssumedRole, AccountID: "123456789012", ARN: "arn:aws:sts::123456789012:assumed-role/r/s", AccessKey: keyID}
+	var seen []string
+	lookup := sigv4.LookupFunc(func(_ context.Context, id, tok string) (sigv4.Secret, error) {
+		seen = append(seen, id+" "+tok)
+		if id != keyID || tok != token {
+			return sigv4.Secret{}, sigv4.ErrInvalidSessionToken
+		}
+		return sigv4.Secret{SecretAccessKey: secretKey, Principal: session}, nil
+	})
+	var callers []api.Caller
+	spy := authzFunc(func(_ context.Context, req api.AuthzRequest) error {
+		callers = append(callers, req.Caller)
+		return server.RootOnly{}.Authorize(context.Background(), req)
+	})
+	env := servertest.Start(t, servertest.WithAuthorizer(spy),
+		servertest.WithSessions(func(*iam.Service) sigv4.Lookup { return lookup }))
+	ctx := t.Context()
+
+	_, err := env.IAMWithToken(t, keyID, secretKey, token).ListUsers(ctx, &awsiam.ListUsersInput{})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "AccessDenied" || !strings.HasPrefix(ae.ErrorMessage(), "User: arn:aws:sts::123456789012:assumed-role/r/s is not authorized") {
+		t.Fatalf("ListUsers as a session: %v", err)
+	}
+	if len(callers) != 1 || callers[0] != api.Caller(session) {
+		t.Fatalf("authorizer saw %v", callers)
+	}
+	_, err = env.IAMWithToken(t, keyID, secretKey, "forged").ListUsers(ctx, &awsiam.ListUsersInput{})
+	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidClientTokenId" {
+		t.Fatalf("forged token: %v", err)
+	}
+	// A long-term key with a token also asks the session lookup (which
+	// refuses it); root keys without a token never do.
+	_, _ = env.IAMWithToken(t, env.RootAccessKeyID, env.RootSecret, token).ListUsers(ctx, &awsiam.ListUsersInput{})
+	_, _ = env.IAM().ListUsers(ctx, &awsiam.ListUsersInput{})
+	want := []string{keyID + " " + token, keyID + " forged", env.RootAccessKeyID + " " + token}
+	if strings.Join(seen, ",") != strings.Join(want, ",") {
+		t.Fatalf("session lookups %q, want %q", seen, want)
 	}
 }

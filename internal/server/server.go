@@ -21,6 +21,7 @@ import (
 	"github.com/iamd/iamd/internal/api/iamapi"
 	"github.com/iamd/iamd/internal/iam"
 	"github.com/iamd/iamd/internal/secret"
+	"github.com/iamd/iamd/internal/sigv4"
 	"github.com/iamd/iamd/internal/store"
 )
 
@@ -49,6 +50,9 @@ type Config struct {
 	// MaxSkew is the SigV4 clock-skew tolerance; zero means
 	// sigv4.DefaultMaxSkew (15 minutes, as AWS).
 	MaxSkew time.Duration
+	// Sessions, when set, builds the lookup of temporary credentials (see
+	// AuthnConfig.Sessions) over the domain service.
+	Sessions func(svc *iam.Service) sigv4.Lookup
 	// Register adds further operation handlers (areas outside iamapi, such
 	// as STS) to the API server after the IAM operations.
 	Register []func(srv *api.Server, svc *iam.Service)
@@ -98,7 +102,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: metrics: %w", err)
 	}
 
-	authn, err := NewAuthenticator(svc, cfg.Now, cfg.MaxSkew, cfg.Logger)
+	var sessions sigv4.Lookup
+	if cfg.Sessions != nil {
+		sessions = cfg.Sessions(svc)
+	}
+	authn, err := NewAuthenticator(AuthnConfig{IAM: svc, Sessions: sessions, Now: cfg.Now, MaxSkew: cfg.MaxSkew, Logger: cfg.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}

@@ -37,6 +37,7 @@ import (
 	"github.com/iamd/iamd/internal/iam"
 	"github.com/iamd/iamd/internal/secret"
 	"github.com/iamd/iamd/internal/server"
+	"github.com/iamd/iamd/internal/sigv4"
 	"github.com/iamd/iamd/internal/store"
 	"github.com/iamd/iamd/internal/store/sqlite"
 )
@@ -84,6 +85,7 @@ type options struct {
 	authorizer api.Authorizer
 	quotas     iam.Quotas
 	register   []func(*api.Server, *iam.Service)
+	sessions   func(*iam.Service) sigv4.Lookup
 }
 
 // WithAccountID sets the account created at start.
@@ -101,6 +103,12 @@ func WithQuotas(q iam.Quotas) Option { return func(o *options) { o.quotas = q } 
 // WithRegister adds operation handlers, as server.Config.Register.
 func WithRegister(fn func(*api.Server, *iam.Service)) Option {
 	return func(o *options) { o.register = append(o.register, fn) }
+}
+
+// WithSessions sets the lookup of temporary credentials, as
+// server.Config.Sessions.
+func WithSessions(fn func(*iam.Service) sigv4.Lookup) Option {
+	return func(o *options) { o.sessions = fn }
 }
 
 // Start runs a server for the test and returns its environment. It fails
@@ -144,7 +152,7 @@ func Start(t testing.TB, opts ...Option) *Env {
 	}
 	srv, err := server.New(ctx, server.Config{
 		Store: st, Sealer: sealer, Now: clock.Now, Rand: rand.Reader, Logger: logger,
-		Authorizer: o.authorizer, Passwords: hasher, Quotas: o.quotas, Register: o.register,
+		Authorizer: o.authorizer, Passwords: hasher, Quotas: o.quotas, Register: o.register, Sessions: o.sessions,
 	})
 	if err != nil {
 		t.Fatalf("servertest: %v", err)
