@@ -256,7 +256,9 @@ func TestDeleteUserConflicts(t *testing.T) {
 			PrincipalID: u.ID, Name: "inline", Document: `{"Version":"2012-10-17","Statement":[]}`})
 	})
 	wantMessage(t, del(), CodeDeleteConflict, "Cannot delete entity, must delete policies first.")
-	tx(func(tx store.Txn) error { return tx.DeleteInlinePolicy(ctx, testAccount, store.PrincipalUser, u.ID, "inline") })
+	tx(func(tx store.Txn) error {
+		return tx.DeleteInlinePolicy(ctx, testAccount, store.PrincipalUser, u.ID, "inline")
+	})
 
 	const readOnly = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 	tx(func(tx store.Txn) error {
@@ -264,7 +266,9 @@ func TestDeleteUserConflicts(t *testing.T) {
 			PrincipalID: u.ID, PolicyARN: readOnly, PolicyName: "ReadOnlyAccess", PolicyPath: "/", AttachedAt: testNow})
 	})
 	wantMessage(t, del(), CodeDeleteConflict, "Cannot delete entity, must detach all policies first.")
-	tx(func(tx store.Txn) error { return tx.DetachPolicy(ctx, testAccount, store.PrincipalUser, u.ID, readOnly) })
+	tx(func(tx store.Txn) error {
+		return tx.DetachPolicy(ctx, testAccount, store.PrincipalUser, u.ID, readOnly)
+	})
 
 	if _, err := env.svc.CreateGroup(ctx, testAccount, "devs", ""); err != nil {
 		t.Fatal(err)
