@@ -21,11 +21,12 @@ import (
 )
 
 // CallerPolicies supplies the identity side of an AssumeRole decision: the
-// caller's identity policies, permissions boundary and session policies,
-// compiled (internal/authz gathers them). Set.Resource is ignored: the
-// role's trust policy takes its place.
+// caller as the policy engine sees it (with its principal tags) and its
+// identity policies, permissions boundary and session policies, compiled
+// (internal/authz gathers them). Set.Resource is ignored: the role's trust
+// policy takes its place.
 type CallerPolicies interface {
-	CallerPolicySet(ctx context.Context, caller *iam.Identity) (policy.Set, error)
+	CallerPolicySet(ctx context.Context, caller *iam.Identity) (policy.Principal, policy.Set, error)
 }
 
 // Config is what the service needs; the server wiring builds it.
