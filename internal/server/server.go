@@ -19,10 +19,12 @@ import (
 
 	"github.com/iamd/iamd/internal/api"
 	"github.com/iamd/iamd/internal/api/iamapi"
+	"github.com/iamd/iamd/internal/api/stsapi"
 	"github.com/iamd/iamd/internal/iam"
 	"github.com/iamd/iamd/internal/secret"
 	"github.com/iamd/iamd/internal/sigv4"
 	"github.com/iamd/iamd/internal/store"
+	"github.com/iamd/iamd/internal/sts"
 )
 
 // Config is what New needs. Store, Sealer, Now and Rand are required.
@@ -102,7 +104,15 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: metrics: %w", err)
 	}
 
-	var sessions sigv4.Lookup
+	stsCfg := sts.Config{Store: cfg.Store, Sealer: cfg.Sealer, IAM: svc, Now: cfg.Now, Rand: cfg.Rand, Logger: cfg.Logger}
+	if cp, ok := cfg.Authorizer.(sts.CallerPolicies); ok {
+		stsCfg.CallerPolicies = cp // the caller's side of AssumeRole
+	}
+	stsSvc, err := sts.New(stsCfg)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	var sessions sigv4.Lookup = stsSvc
 	if cfg.Sessions != nil {
 		sessions = cfg.Sessions(svc)
 	}
@@ -126,6 +136,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	iamapi.Register(apiSrv, iamapi.Deps{IAM: svc})
+	stsapi.Register(apiSrv, stsapi.Deps{STS: stsSvc})
 	for _, r := range cfg.Register {
 		r(apiSrv, svc)
 	}
