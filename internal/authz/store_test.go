@@ -124,9 +124,9 @@ func TestStoreSource(t *testing.T) {
 		return d.Err()
 	}
 	for op, in := range map[string]any{
-		"GetUser":     &iamshape.GetUserInput{},                 // AWS managed, bounded
+		"GetUser":     &iamshape.GetUserInput{},                   // AWS managed, bounded
 		"CreateGroup": &iamshape.CreateGroupInput{GroupName: "g"}, // group-attached customer policy
-		"DeleteUser":  &iamshape.DeleteUserInput{UserName: "x"}, // group inline
+		"DeleteUser":  &iamshape.DeleteUserInput{UserName: "x"},   // group inline
 	} {
 		if err := decide(op, in); err != nil {
 			t.Errorf("%s: %v", op, err)
