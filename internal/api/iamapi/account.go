@@ -91,6 +91,7 @@ func registerAccount(srv *api.Server, d Deps) {
 	})
 
 	registerAccountSummary(srv, d)
+	registerCredentialReport(srv, d)
 	registerMFA(srv, d)
 }
 

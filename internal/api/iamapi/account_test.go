@@ -3,6 +3,7 @@ package iamapi_test
 import (
 	"bytes"
 	"image/png"
+	"strings"
 	"testing"
 	"time"
 
@@ -246,4 +247,33 @@ func TestGetAccountSummaryWithSDK(t *testing.T) {
 	if len(m) != 34 {
 		t.Errorf("SummaryMap has %d keys, want the model's 34", len(m))
 	}
+}
+
+func TestCredentialReportWithSDK(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := t.Context()
+	c := env.IAM()
+	_, err := c.GetCredentialReport(ctx, &awsiam.GetCredentialReportInput{})
+	wantAPIError(t, err, "ReportNotPresent", "Credential report not present")
+	must(c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("alice")}))(t)
+
+	gen := must(c.GenerateCredentialReport(ctx, &awsiam.GenerateCredentialReportInput{}))(t)
+	if gen.State != types.ReportStateTypeStarted {
+		t.Fatalf("first generate: %+v", gen)
+	}
+	gen = must(c.GenerateCredentialReport(ctx, &awsiam.GenerateCredentialReportInput{}))(t)
+	if gen.State != types.ReportStateTypeComplete {
+		t.Fatalf("second generate: %+v", gen)
+	}
+	r := must(c.GetCredentialReport(ctx, &awsiam.GetCredentialReportInput{}))(t)
+	lines := strings.Split(strings.TrimSpace(string(r.Content)), "\n")
+	if r.ReportFormat != types.ReportFormatTypeTextCsv || !r.GeneratedTime.Equal(env.Now()) || len(lines) != 3 ||
+		!strings.HasPrefix(lines[0], "user,arn,user_creation_time,password_enabled,") ||
+		!strings.HasPrefix(lines[1], "<root_account>,arn:aws:iam::"+env.AccountID+":root,") ||
+		!strings.HasPrefix(lines[2], "alice,arn:aws:iam::"+env.AccountID+":user/alice,") {
+		t.Fatalf("report %+v:\n%s", r, r.Content)
+	}
+	env.Advance(4 * time.Hour)
+	_, err = c.GetCredentialReport(ctx, &awsiam.GetCredentialReportInput{})
+	wantAPIError(t, err, "ReportExpired", "")
 }
