@@ -1,0 +1,162 @@
+package iamapi
+
+import (
+	"context"
+
+	"github.com/iamd/iamd/internal/api"
+	"github.com/iamd/iamd/internal/api/iamshape"
+	"github.com/iamd/iamd/internal/iam"
+	"github.com/iamd/iamd/internal/store"
+)
+
+// instanceProfileShape converts a profile; its Roles list is always sent
+// (required by the model), each role with its URL-encoded trust document.
+func instanceProfileShape(ip iam.InstanceProfile) iamshape.InstanceProfile {
+	out := iamshape.InstanceProfile{
+		Path:                ip.Path,
+		InstanceProfileName: ip.Name,
+		InstanceProfileId:   ip.ID,
+		Arn:                 ip.ARN,
+		CreateDate:          ip.CreatedAt,
+		Roles:               make([]iamshape.Role, len(ip.Roles)),
+		Tags:                rolTagsOut(ip.Tags),
+	}
+	for i, r := range ip.Roles {
+		out.Roles[i] = roleShape(r, false)
+	}
+	return out
+}
+
+func instanceProfileShapes(ips []iam.InstanceProfile) ([]iamshape.InstanceProfile, string) {
+	out := make([]iamshape.InstanceProfile, len(ips))
+	for i, ip := range ips {
+		out[i] = instanceProfileShape(ip)
+	}
+	var last string
+	if len(ips) > 0 {
+		last = store.NameKey(ips[len(ips)-1].Name)
+	}
+	return out, last
+}
+
+func registerInstanceProfileOps(srv *api.Server, d Deps) {
+	api.Handle(srv, "CreateInstanceProfile", func(ctx context.Context, c api.Caller, in *iamshape.CreateInstanceProfileInput) (*iamshape.CreateInstanceProfileOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		ip, err := d.IAM.CreateInstanceProfile(ctx, id.AccountID, in.InstanceProfileName, rolStr(in.Path), rolTagsIn(in.Tags))
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.CreateInstanceProfileOutput{InstanceProfile: instanceProfileShape(ip)}, nil
+	})
+
+	api.Handle(srv, "GetInstanceProfile", func(ctx context.Context, c api.Caller, in *iamshape.GetInstanceProfileInput) (*iamshape.GetInstanceProfileOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		ip, err := d.IAM.GetInstanceProfile(ctx, id.AccountID, in.InstanceProfileName)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.GetInstanceProfileOutput{InstanceProfile: instanceProfileShape(ip)}, nil
+	})
+
+	api.Handle(srv, "ListInstanceProfiles", func(ctx context.Context, c api.Caller, in *iamshape.ListInstanceProfilesInput) (*iamshape.ListInstanceProfilesOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		p, err := rolPage(in.Marker, in.MaxItems)
+		if err != nil {
+			return nil, err
+		}
+		ips, more, err := d.IAM.ListInstanceProfiles(ctx, id.AccountID, rolStr(in.PathPrefix), p)
+		if err != nil {
+			return nil, err
+		}
+		out := &iamshape.ListInstanceProfilesOutput{}
+		var last string
+		out.InstanceProfiles, last = instanceProfileShapes(ips)
+		out.IsTruncated, out.Marker = rolNextMarker(more, last)
+		return out, nil
+	})
+
+	api.Handle(srv, "ListInstanceProfilesForRole", func(ctx context.Context, c api.Caller, in *iamshape.ListInstanceProfilesForRoleInput) (*iamshape.ListInstanceProfilesForRoleOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		p, err := rolPage(in.Marker, in.MaxItems)
+		if err != nil {
+			return nil, err
+		}
+		ips, more, err := d.IAM.ListInstanceProfilesForRole(ctx, id.AccountID, in.RoleName, p)
+		if err != nil {
+			return nil, err
+		}
+		out := &iamshape.ListInstanceProfilesForRoleOutput{}
+		var last string
+		out.InstanceProfiles, last = instanceProfileShapes(ips)
+		out.IsTruncated, out.Marker = rolNextMarker(more, last)
+		return out, nil
+	})
+
+	api.Handle(srv, "DeleteInstanceProfile", func(ctx context.Context, c api.Caller, in *iamshape.DeleteInstanceProfileInput) (*iamshape.DeleteInstanceProfileOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.DeleteInstanceProfileOutput{}, d.IAM.DeleteInstanceProfile(ctx, id.AccountID, in.InstanceProfileName)
+	})
+
+	api.Handle(srv, "AddRoleToInstanceProfile", func(ctx context.Context, c api.Caller, in *iamshape.AddRoleToInstanceProfileInput) (*iamshape.AddRoleToInstanceProfileOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.AddRoleToInstanceProfileOutput{}, d.IAM.AddRoleToInstanceProfile(ctx, id.AccountID, in.InstanceProfileName, in.RoleName)
+	})
+
+	api.Handle(srv, "RemoveRoleFromInstanceProfile", func(ctx context.Context, c api.Caller, in *iamshape.RemoveRoleFromInstanceProfileInput) (*iamshape.RemoveRoleFromInstanceProfileOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.RemoveRoleFromInstanceProfileOutput{}, d.IAM.RemoveRoleFromInstanceProfile(ctx, id.AccountID, in.InstanceProfileName, in.RoleName)
+	})
+
+	api.Handle(srv, "TagInstanceProfile", func(ctx context.Context, c api.Caller, in *iamshape.TagInstanceProfileInput) (*iamshape.TagInstanceProfileOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.TagInstanceProfileOutput{}, d.IAM.TagInstanceProfile(ctx, id.AccountID, in.InstanceProfileName, rolTagsIn(in.Tags))
+	})
+
+	api.Handle(srv, "UntagInstanceProfile", func(ctx context.Context, c api.Caller, in *iamshape.UntagInstanceProfileInput) (*iamshape.UntagInstanceProfileOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.UntagInstanceProfileOutput{}, d.IAM.UntagInstanceProfile(ctx, id.AccountID, in.InstanceProfileName, in.TagKeys)
+	})
+
+	api.Handle(srv, "ListInstanceProfileTags", func(ctx context.Context, c api.Caller, in *iamshape.ListInstanceProfileTagsInput) (*iamshape.ListInstanceProfileTagsOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		tags, err := d.IAM.ListInstanceProfileTags(ctx, id.AccountID, in.InstanceProfileName)
+		if err != nil {
+			return nil, err
+		}
+		pg, truncated, marker, err := rolTagPage(tags, in.Marker, in.MaxItems)
+		if err != nil {
+			return nil, err
+		}
+		return &iamshape.ListInstanceProfileTagsOutput{Tags: pg, IsTruncated: truncated, Marker: marker}, nil
+	})
+}
