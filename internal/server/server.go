@@ -64,6 +64,8 @@ type Config struct {
 type Server struct {
 	// IAM is the domain service the handlers call.
 	IAM *iam.Service
+	// STS issues and verifies temporary credentials.
+	STS *sts.Service
 	// API is the Query API server (operation table, handlers).
 	API *api.Server
 	// Registry is what /metrics serves.
@@ -141,7 +143,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		r(apiSrv, svc)
 	}
 
-	s := &Server{IAM: svc, API: apiSrv, Registry: reg, store: cfg.Store, log: cfg.Logger}
+	s := &Server{IAM: svc, STS: stsSvc, API: apiSrv, Registry: reg, store: cfg.Store, log: cfg.Logger}
 	s.handler = s.routes()
 	return s, nil
 }

@@ -40,6 +40,7 @@ import (
 	"github.com/iamd/iamd/internal/sigv4"
 	"github.com/iamd/iamd/internal/store"
 	"github.com/iamd/iamd/internal/store/sqlite"
+	iamdsts "github.com/iamd/iamd/internal/sts"
 )
 
 // DefaultAccountID is the account Start creates unless WithAccountID says
@@ -66,6 +67,8 @@ type Env struct {
 	// checks that bypass the API); Store is its store.
 	Service *iam.Service
 	Store   store.Store
+	// STSService is the STS domain service (temporary credentials).
+	STSService *iamdsts.Service
 	// Server is the assembled server (OperationTable via Server.API, ...).
 	Server *server.Server
 	// HTTPClient talks to URL.
@@ -180,6 +183,7 @@ func Start(t testing.TB, opts ...Option) *Env {
 		RootSecret:      secretKey,
 		Service:         srv.IAM,
 		Store:           st,
+		STSService:      srv.STS,
 		Server:          srv,
 		HTTPClient:      hs.Client(),
 		Logs:            logs,

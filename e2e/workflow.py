@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+"""End-to-end workflow against a running iamd, through boto3 and the aws CLI.
+
+    python3 e2e/workflow.py --endpoint http://127.0.0.1:8080 --account-id 123456789012
+
+Credentials come from the usual AWS sources (AWS_SHARED_CREDENTIALS_FILE=.../root.credentials, or
+AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY): they must be the account root's.
+
+The workflow is the STEPS table below, run in order. A step is one call; add steps by adding rows. A step whose
+operation the server answers NotImplemented is skipped with a note, and so is every step that needs it, so the
+script passes against whatever subset of IAM is implemented. Any other unexpected result fails the step; the exit
+status is 1 when a step failed.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+PREFIX = "e2e-"
+USER = PREFIX + "alice"
+GROUP = PREFIX + "devs"
+ROLE = PREFIX + "role"
+POLICY = PREFIX + "read"
+PROFILE = PREFIX + "profile"
+ALIAS = "iamd-e2e-alias"
+
+READ_POLICY = json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": ["iam:Get*", "iam:List*"], "Resource": "*"}],
+})
+INLINE_POLICY = json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}],
+})
+
+
+def trust_policy(account):
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                       "Action": "sts:AssumeRole"}],
+    })
+
+
+class Skip(Exception):
+    """Raised by a step that cannot run (e.g. the aws CLI is not installed)."""
+
+
+class Step:
+    """One call of the workflow.
+
+    name     unique step name (others refer to it in `needs`)
+    call     function(ctx) -> response; ctx has .iam, .sts, .as_user(...), .cli(...), .vars (values saved by steps)
+    check    function(ctx, response) -> None, raising AssertionError when the response is wrong
+    error    the AWS error code the call must fail with (None: must succeed)
+    needs    names of steps that must have passed first (a failed or skipped one skips this step)
+    """
+
+    def __init__(self, name, call, check=None, error=None, needs=()):
+        self.name, self.call, self.check, self.error = name, call, check, error
+        self.needs = tuple(needs)
+
+
+def expect(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def save(key, fn):
+    """A check that stores fn(response) in ctx.vars[key]."""
+    def check(ctx, r):
+        ctx.vars[key] = fn(r)
+    return check
+
+
+def names(items, key):
+    return [i[key] for i in items]
+
+
+STEPS = [
+    # Who are we?
+    Step("sts-get-caller-identity", lambda c: c.sts.get_caller_identity(),
+         lambda c, r: expect(r["Account"] == c.account and r["Arn"] == f"arn:aws:iam::{c.account}:root",
+                             f"caller identity {r}")),
+    Step("cli-iam-list-users", lambda c: c.cli("iam", "list-users"),
+         lambda c, r: expect("Users" in r, f"list-users output {r}")),
+
+    # Users.
+    Step("create-user", lambda c: c.iam.create_user(UserName=USER, Path="/e2e/", Tags=[{"Key": "team", "Value": "qa"}]),
+         lambda c, r: expect(r["User"]["Arn"] == f"arn:aws:iam::{c.account}:user/e2e/{USER}", f"user {r['User']}")),
+    Step("create-user-again", lambda c: c.iam.create_user(UserName=USER), error="EntityAlreadyExists",
+         needs=["create-user"]),
+    Step("get-user", lambda c: c.iam.get_user(UserName=USER),
+         lambda c, r: expect(r["User"]["UserName"] == USER and r["User"]["Path"] == "/e2e/", f"user {r['User']}"),
+         needs=["create-user"]),
+    Step("get-missing-user", lambda c: c.iam.get_user(UserName=PREFIX + "nobody"), error="NoSuchEntity"),
+    Step("list-users", lambda c: c.iam.list_users(PathPrefix="/e2e/"),
+         lambda c, r: expect(names(r["Users"], "UserName") == [USER], f"users {r['Users']}"),
+         needs=["create-user"]),
+    Step("list-users-paginated", lambda c: list(c.iam.get_paginator("list_users").paginate(PaginationConfig={"PageSize": 1})),
+         lambda c, r: expect(USER in [u["UserName"] for page in r for u in page["Users"]], "user missing from pages"),
+         needs=["create-user"]),
+    Step("tag-user", lambda c: c.iam.tag_user(UserName=USER, Tags=[{"Key": "env", "Value": "e2e"}]), needs=["create-user"]),
+    Step("list-user-tags", lambda c: c.iam.list_user_tags(UserName=USER),
+         lambda c, r: expect(sorted(names(r["Tags"], "Key")) == ["env", "team"], f"tags {r['Tags']}"),
+         needs=["tag-user"]),
+    Step("cli-get-user", lambda c: c.cli("iam", "get-user", "--user-name", USER),
+         lambda c, r: expect(r["User"]["UserName"] == USER, f"get-user output {r}"), needs=["create-user"]),
+
+    # Groups.
+    Step("create-group", lambda c: c.iam.create_group(GroupName=GROUP)),
+    Step("add-user-to-group", lambda c: c.iam.add_user_to_group(GroupName=GROUP, UserName=USER),
+         needs=["create-user", "create-group"]),
+    Step("get-group", lambda c: c.iam.get_group(GroupName=GROUP),
+         lambda c, r: expect(names(r["Users"], "UserName") == [USER], f"members {r['Users']}"),
+         needs=["add-user-to-group"]),
+    Step("list-groups-for-user", lambda c: c.iam.list_groups_for_user(UserName=USER),
+         lambda c, r: expect(names(r["Groups"], "GroupName") == [GROUP], f"groups {r['Groups']}"),
+         needs=["add-user-to-group"]),
+
+    # Managed and inline policies.
+    Step("create-policy", lambda c: c.iam.create_policy(PolicyName=POLICY, PolicyDocument=READ_POLICY),
+         save("policy_arn", lambda r: r["Policy"]["Arn"])),
+    Step("get-policy", lambda c: c.iam.get_policy(PolicyArn=c.vars["policy_arn"]),
+         lambda c, r: expect(r["Policy"]["DefaultVersionId"] == "v1", f"policy {r['Policy']}"),
+         needs=["create-policy"]),
+    Step("create-policy-malformed", lambda c: c.iam.create_policy(PolicyName=PREFIX + "bad", PolicyDocument='{"Version":"2012-10-17"}'),
+         error="MalformedPolicyDocument"),
+    Step("attach-user-policy", lambda c: c.iam.attach_user_policy(UserName=USER, PolicyArn=c.vars["policy_arn"]),
+         needs=["create-user", "create-policy"]),
+    Step("list-attached-user-policies", lambda c: c.iam.list_attached_user_policies(UserName=USER),
+         lambda c, r: expect(names(r["AttachedPolicies"], "PolicyName") == [POLICY], f"attached {r}"),
+         needs=["attach-user-policy"]),
+    Step("attach-group-policy", lambda c: c.iam.attach_group_policy(GroupName=GROUP, PolicyArn=c.vars["policy_arn"]),
+         needs=["create-group", "create-policy"]),
+    Step("put-user-policy", lambda c: c.iam.put_user_policy(UserName=USER, PolicyName="inline", PolicyDocument=INLINE_POLICY),
+         needs=["create-user"]),
+    Step("get-user-policy", lambda c: c.iam.get_user_policy(UserName=USER, PolicyName="inline"),
+         lambda c, r: expect(r["PolicyDocument"]["Statement"][0]["Action"] == "sts:GetCallerIdentity", f"inline {r}"),
+         needs=["put-user-policy"]),
+
+    # Roles and instance profiles.
+    Step("create-role", lambda c: c.iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=trust_policy(c.account)),
+         lambda c, r: expect(r["Role"]["Arn"] == f"arn:aws:iam::{c.account}:role/{ROLE}", f"role {r['Role']}")),
+    Step("get-role", lambda c: c.iam.get_role(RoleName=ROLE),
+         lambda c, r: expect(r["Role"]["AssumeRolePolicyDocument"]["Statement"][0]["Action"] == "sts:AssumeRole", f"role {r}"),
+         needs=["create-role"]),
+    Step("attach-role-policy", lambda c: c.iam.attach_role_policy(RoleName=ROLE, PolicyArn=c.vars["policy_arn"]),
+         needs=["create-role", "create-policy"]),
+    Step("create-instance-profile", lambda c: c.iam.create_instance_profile(InstanceProfileName=PROFILE)),
+    Step("add-role-to-instance-profile", lambda c: c.iam.add_role_to_instance_profile(InstanceProfileName=PROFILE, RoleName=ROLE),
+         needs=["create-role", "create-instance-profile"]),
+    Step("assume-role", lambda c: c.sts.assume_role(RoleArn=f"arn:aws:iam::{c.account}:role/{ROLE}", RoleSessionName="e2e"),
+         lambda c, r: expect(r["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{c.account}:assumed-role/{ROLE}/e2e", f"assumed {r}"),
+         needs=["create-role"]),
+
+    # Access keys: the user signs requests of its own.
+    Step("create-access-key", lambda c: c.iam.create_access_key(UserName=USER),
+         save("user_key", lambda r: (r["AccessKey"]["AccessKeyId"], r["AccessKey"]["SecretAccessKey"])),
+         needs=["create-user"]),
+    Step("list-access-keys", lambda c: c.iam.list_access_keys(UserName=USER),
+         lambda c, r: expect(names(r["AccessKeyMetadata"], "AccessKeyId") == [c.vars["user_key"][0]], f"keys {r}"),
+         needs=["create-access-key"]),
+    Step("user-get-caller-identity", lambda c: c.as_user("sts").get_caller_identity(),
+         lambda c, r: expect(r["Arn"] == f"arn:aws:iam::{c.account}:user/e2e/{USER}", f"caller {r}"),
+         needs=["create-access-key"]),
+    Step("user-create-user-denied", lambda c: c.as_user("iam").create_user(UserName=PREFIX + "mallory"),
+         error="AccessDenied", needs=["create-access-key"]),
+    Step("deactivate-access-key", lambda c: c.iam.update_access_key(UserName=USER, AccessKeyId=c.vars["user_key"][0], Status="Inactive"),
+         needs=["create-access-key"]),
+    Step("inactive-key-refused", lambda c: c.as_user("sts").get_caller_identity(), error="InvalidClientTokenId",
+         needs=["deactivate-access-key", "user-get-caller-identity"]),
+
+    # Account.
+    Step("create-account-alias", lambda c: c.iam.create_account_alias(AccountAlias=ALIAS)),
+    Step("list-account-aliases", lambda c: c.iam.list_account_aliases(),
+         lambda c, r: expect(r["AccountAliases"] == [ALIAS], f"aliases {r}"), needs=["create-account-alias"]),
+    Step("get-account-summary", lambda c: c.iam.get_account_summary(),
+         lambda c, r: expect("Users" in r["SummaryMap"] and "AccessKeysPerUserQuota" in r["SummaryMap"], f"summary {r}")),
+
+    # Clean-up, in dependency order; each runs when what it removes was created (even after failures).
+    Step("delete-account-alias", lambda c: c.iam.delete_account_alias(AccountAlias=ALIAS), needs=["create-account-alias"]),
+    Step("delete-access-key", lambda c: c.iam.delete_access_key(UserName=USER, AccessKeyId=c.vars["user_key"][0]),
+         needs=["create-access-key"]),
+    Step("remove-role-from-instance-profile", lambda c: c.iam.remove_role_from_instance_profile(InstanceProfileName=PROFILE, RoleName=ROLE),
+         needs=["add-role-to-instance-profile"]),
+    Step("delete-instance-profile", lambda c: c.iam.delete_instance_profile(InstanceProfileName=PROFILE),
+         needs=["create-instance-profile"]),
+    Step("detach-role-policy", lambda c: c.iam.detach_role_policy(RoleName=ROLE, PolicyArn=c.vars["policy_arn"]),
+         needs=["attach-role-policy"]),
+    Step("delete-role", lambda c: c.iam.delete_role(RoleName=ROLE), needs=["create-role"]),
+    Step("delete-user-policy", lambda c: c.iam.delete_user_policy(UserName=USER, PolicyName="inline"),
+         needs=["put-user-policy"]),
+    Step("detach-user-policy", lambda c: c.iam.detach_user_policy(UserName=USER, PolicyArn=c.vars["policy_arn"]),
+         needs=["attach-user-policy"]),
+    Step("detach-group-policy", lambda c: c.iam.detach_group_policy(GroupName=GROUP, PolicyArn=c.vars["policy_arn"]),
+         needs=["attach-group-policy"]),
+    Step("delete-policy", lambda c: c.iam.delete_policy(PolicyArn=c.vars["policy_arn"]), needs=["create-policy"]),
+    Step("remove-user-from-group", lambda c: c.iam.remove_user_from_group(GroupName=GROUP, UserName=USER),
+         needs=["add-user-to-group"]),
+    Step("delete-group", lambda c: c.iam.delete_group(GroupName=GROUP), needs=["create-group"]),
+    Step("delete-user", lambda c: c.iam.delete_user(UserName=USER), needs=["create-user"]),
+    Step("user-gone", lambda c: c.iam.get_user(UserName=USER), error="NoSuchEntity", needs=["delete-user"]),
+]
+
+
+class Context:
+    def __init__(self, endpoint, account, use_cli):
+        self.endpoint, self.account, self.use_cli = endpoint, account, use_cli
+        self.vars, self.passed = {}, set()
+        # Retries off: every error shows at once, and a step costs one request.
+        self.config = botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"})
+        self.session = boto3.session.Session(region_name="us-east-1")
+        self.iam = self.client("iam")
+        self.sts = self.client("sts")
+
+    def client(self, service, **creds):
+        return self.session.client(service, endpoint_url=self.endpoint, config=self.config, **creds)
+
+    def as_user(self, service):
+        key_id, secret = self.vars["user_key"]
+        return self.client(service, aws_access_key_id=key_id, aws_secret_access_key=secret)
+
+    def cli(self, *args):
+        """Runs the aws CLI and returns its JSON output; an AWS error becomes a ClientError."""
+        if not self.use_cli:
+            raise Skip("aws CLI disabled")
+        aws = shutil.which("aws")
+        if aws is None:
+            raise Skip("aws CLI not installed")
+        env = dict(os.environ, AWS_DEFAULT_REGION="us-east-1", AWS_MAX_ATTEMPTS="1", AWS_PAGER="")
+        p = subprocess.run([aws, "--endpoint-url", self.endpoint, "--output", "json", *args],
+                           capture_output=True, text=True, env=env, timeout=120)
+        if p.returncode != 0:
+            # "An error occurred (Code) when calling the Op operation: message"
+            err = p.stderr.strip()
+            code = err.split("(", 1)[1].split(")", 1)[0] if "An error occurred (" in err else "CLIError"
+            raise botocore.exceptions.ClientError({"Error": {"Code": code, "Message": err}}, " ".join(args[:2]))
+        return json.loads(p.stdout) if p.stdout.strip() else {}
+
+
+def run(ctx, steps, only=None):
+    results = {}
+    for step in steps:
+        if only and step.name not in only:
+            continue
+        missing = [n for n in step.needs if results.get(n) != "pass"]
+        if missing:
+            results[step.name] = "skip"
+            print(f"SKIP {step.name}: needs {', '.join(missing)}")
+            continue
+        start = time.monotonic()
+        try:
+            try:
+                resp = step.call(ctx)
+            except botocore.exceptions.ClientError as e:
+                code = e.response["Error"]["Code"]
+                if code == "NotImplemented":
+                    results[step.name] = "skip"
+                    print(f"SKIP {step.name}: not implemented by the server")
+                    continue
+                if step.error != code:
+                    raise AssertionError(f"{code}: {e.response['Error'].get('Message')}")
+                resp = None
+            else:
+                if step.error:
+                    raise AssertionError(f"succeeded, want error {step.error}")
+                if step.check:
+                    step.check(ctx, resp)
+        except Skip as e:
+            results[step.name] = "skip"
+            print(f"SKIP {step.name}: {e}")
+            continue
+        except Exception as e:  # noqa: BLE001 - any failure of the step is reported the same way
+            results[step.name] = "fail"
+            print(f"FAIL {step.name}: {type(e).__name__}: {e}")
+            continue
+        results[step.name] = "pass"
+        ctx.passed.add(step.name)
+        print(f"PASS {step.name} ({(time.monotonic() - start) * 1000:.0f} ms)")
+    counts = {k: sum(1 for v in results.values() if v == k) for k in ("pass", "skip", "fail")}
+    print(f"{counts['pass']} passed, {counts['skip']} skipped, {counts['fail']} failed")
+    return counts["fail"] == 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--endpoint", required=True, help="iamd base URL, e.g. http://127.0.0.1:8080")
+    ap.add_argument("--account-id", required=True, help="the account of the root credentials")
+    ap.add_argument("--no-cli", action="store_true", help="skip the steps that run the aws CLI")
+    ap.add_argument("--only", nargs="*", help="run only these steps")
+    ap.add_argument("--list", action="store_true", help="list the steps and exit")
+    args = ap.parse_args()
+    if args.list:
+        for s in STEPS:
+            print(s.name)
+        return 0
+    names_seen = set()
+    for s in STEPS:
+        assert s.name not in names_seen, f"duplicate step {s.name}"
+        names_seen.add(s.name)
+        for n in s.needs:
+            assert n in names_seen, f"step {s.name} needs {n}, which is not an earlier step"
+    ctx = Context(args.endpoint, args.account_id, not args.no_cli)
+    return 0 if run(ctx, STEPS, set(args.only or ())) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
