@@ -13,6 +13,8 @@ import (
 // registerPolicies registers the operations of the policies area.
 func registerPolicies(srv *api.Server, d Deps) {
 	registerManagedPolicies(srv, d)
+	registerAttachments(srv, d)
+	registerInlinePolicies(srv, d)
 }
 
 func polStr(s *string) string {
