@@ -534,3 +534,38 @@ func TestRecordRoleUse(t *testing.T) {
 		t.Fatalf("use of a deleted role: %v", err)
 	}
 }
+
+// Racing AddRoleToInstanceProfile calls with different roles: the
+// profile ends up with exactly one role and every other call is
+// LimitExceeded (the check and the write share one serializable Tx).
+func TestInstanceProfileOneRoleRace(t *testing.T) {
+	env := newRolesService(t)
+	ctx := t.Context()
+	const racers = 12
+	for i := range racers {
+		mustCreateRole(t, env.svc, CreateRoleInput{Name: fmt.Sprintf("r%d", i)})
+	}
+	if _, err := env.svc.CreateInstanceProfile(ctx, testAccount, "p", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, racers)
+	for i := range racers {
+		go func() { errs <- env.svc.AddRoleToInstanceProfile(ctx, testAccount, "p", fmt.Sprintf("r%d", i)) }()
+	}
+	ok := 0
+	for range racers {
+		err := <-errs
+		if err == nil {
+			ok++
+			continue
+		}
+		wantAWS(t, err, CodeLimitExceeded, "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1")
+	}
+	ip, err := env.svc.GetInstanceProfile(ctx, testAccount, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok != 1 || len(ip.Roles) != 1 {
+		t.Fatalf("%d adds succeeded, profile holds %d roles; want 1 and 1", ok, len(ip.Roles))
+	}
+}
