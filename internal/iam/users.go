@@ -439,28 +439,14 @@ func (s *Service) DeleteUserPermissionsBoundary(ctx context.Context, accountID, 
 	})
 }
 
-// checkPermissionsBoundary checks that policyARN names a managed policy that
-// can be a boundary: a well-formed IAM policy ARN of this account or of AWS.
-// Whether the policy exists is the policies area's to answer (see
-// resolveBoundaryPolicy).
+// checkPermissionsBoundary checks that policyARN names a managed policy the
+// account may use as a permissions boundary (an AWS managed policy, or one of
+// the account's customer managed policies), with AWS's errors: InvalidInput
+// "ARN x is not valid." or NoSuchEntity "Policy x does not exist or is not
+// attachable.". Users and roles call it inside the Tx that sets the
+// boundary.
 func (s *Service) checkPermissionsBoundary(ctx context.Context, tx store.Txn, accountID, policyARN string) error {
-	a, err := ParseARN(policyARN)
-	if err != nil {
-		return err
-	}
-	typ, _, name, ok := a.PathName()
-	if a.Service != "iam" || a.Region != "" || typ != "policy" || !ok || name == "" ||
-		(a.Account != accountID && a.Account != AWSManagedAccount) || !validPolicyPath(policyPathOf(a)) {
-		return InvalidInput("ARN %s is not valid.", policyARN)
-	}
-	return resolveBoundaryPolicy(ctx, tx, accountID, policyARN)
-}
-
-// policyPathOf returns the path of a policy ARN's resource ("/" for
-// "policy/Name").
-func policyPathOf(a ARN) string {
-	_, path, _, _ := a.PathName()
-	return path
+	return s.requireManagedPolicy(ctx, tx, accountID, policyARN)
 }
 
 // ---- identity ----

@@ -2,7 +2,6 @@ package iam
 
 import (
 	"context"
-	"errors"
 
 	"github.com/iamd/iamd/internal/store"
 )
@@ -51,31 +50,4 @@ func runDependentChecks(ctx context.Context, tx store.Txn, accountID, kind, id s
 // uses ("" = none), so that policy usage counts and DeletePolicy see it.
 func recordBoundaryUsage(ctx context.Context, tx store.Txn, accountID, kind, id, policyARN string) error {
 	return tx.SetBoundaryUsage(ctx, accountID, kind, id, policyARN)
-}
-
-// resolveBoundaryPolicy checks that a permissions boundary names an existing
-// managed policy: AWS managed policies ship with the binary; customer
-// managed ones are rows of the policies area, found by name and compared by
-// full ARN (ARNs are case-sensitive and include the path).
-func resolveBoundaryPolicy(ctx context.Context, tx store.Txn, accountID, policyARN string) error {
-	if IsAWSManagedPolicyARN(policyARN) {
-		if _, ok := ManagedPolicyByARN(policyARN); !ok {
-			return policyNotAttachable(policyARN)
-		}
-		return nil
-	}
-	a, err := ParseARN(policyARN)
-	if err != nil {
-		return err
-	}
-	_, _, name, _ := a.PathName()
-	p, err := tx.GetPolicyByName(ctx, accountID, name)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && p.ARN != policyARN) {
-		return policyNotAttachable(policyARN)
-	}
-	return err
-}
-
-func policyNotAttachable(policyARN string) *Error {
-	return NoSuchEntity("Policy %s does not exist or is not attachable.", policyARN)
 }
