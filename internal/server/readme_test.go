@@ -67,3 +67,26 @@ func firstDiff(got, want string) string {
 	}
 	return ""
 }
+
+// TestCIRunsTheREADMECommand: CI runs exactly the test command the README
+// gives, so that what passes in CI is what a developer runs.
+func TestCIRunsTheREADMECommand(t *testing.T) {
+	const cmd = "go test ./... -count=1 -timeout 15m"
+	for _, path := range []string{readmePath, "../../.ci/run"} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.TrimSpace(line) == cmd {
+				found = true
+			} else if strings.HasPrefix(strings.TrimSpace(line), "go test ./...") {
+				t.Errorf("%s runs %q, want %q", path, strings.TrimSpace(line), cmd)
+			}
+		}
+		if !found {
+			t.Errorf("%s does not run %q", path, cmd)
+		}
+	}
+}
