@@ -180,7 +180,7 @@ func (s *Service) CreateRole(ctx context.Context, accountID string, in CreateRol
 			return err
 		}
 		if r.PermissionsBoundaryARN != "" {
-			if err := s.checkPermissionsBoundary(ctx, tx, accountID, r.PermissionsBoundaryARN); err != nil {
+			if err := s.requireManagedPolicy(ctx, tx, accountID, r.PermissionsBoundaryARN); err != nil {
 				return err
 			}
 		}
@@ -405,7 +405,7 @@ func (s *Service) PutRolePermissionsBoundary(ctx context.Context, accountID, nam
 		if err != nil {
 			return err
 		}
-		if err := s.checkPermissionsBoundary(ctx, tx, accountID, policyARN); err != nil {
+		if err := s.requireManagedPolicy(ctx, tx, accountID, policyARN); err != nil {
 			return err
 		}
 		if r.PermissionsBoundaryARN == policyARN {

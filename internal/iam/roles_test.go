@@ -569,3 +569,45 @@ func TestInstanceProfileOneRoleRace(t *testing.T) {
 		t.Fatalf("%d adds succeeded, profile holds %d roles; want 1 and 1", ok, len(ip.Roles))
 	}
 }
+
+func TestRoleDeleteConflictsWithPolicies(t *testing.T) {
+	env := newRolesService(t)
+	ctx := t.Context()
+	mustCreateRole(t, env.svc, CreateRoleInput{Name: "app"})
+	pol, err := env.svc.CreatePolicy(ctx, testAccount, CreatePolicyInput{Name: "Boundary", Path: "/b/",
+		Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A customer managed boundary: must exist at its exact ARN.
+	wantAWS(t, env.svc.PutRolePermissionsBoundary(ctx, testAccount, "app", "arn:aws:iam::123456789012:policy/Boundary"),
+		CodeNoSuchEntity, "Policy arn:aws:iam::123456789012:policy/Boundary does not exist or is not attachable.")
+	if err := env.svc.PutRolePermissionsBoundary(ctx, testAccount, "app", pol.ARN); err != nil {
+		t.Fatal(err)
+	}
+	// The policy now counts a boundary usage: it cannot be deleted.
+	wantAWS(t, env.svc.DeletePolicy(ctx, testAccount, pol.ARN), CodeDeleteConflict, "")
+
+	if err := env.svc.AttachPolicy(ctx, testAccount, store.PrincipalRole, "app", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"); err != nil {
+		t.Fatal(err)
+	}
+	wantAWS(t, env.svc.DeleteRole(ctx, testAccount, "app"), CodeDeleteConflict, "Cannot delete entity, must detach all policies first.")
+	if err := env.svc.DetachPolicy(ctx, testAccount, store.PrincipalRole, "app", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.svc.PutInlinePolicy(ctx, testAccount, store.PrincipalRole, "app", "inline",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`); err != nil {
+		t.Fatal(err)
+	}
+	wantAWS(t, env.svc.DeleteRole(ctx, testAccount, "app"), CodeDeleteConflict, "Cannot delete entity, must delete policies first.")
+	if err := env.svc.DeleteInlinePolicy(ctx, testAccount, store.PrincipalRole, "app", "inline"); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.svc.DeleteRole(ctx, testAccount, "app"); err != nil {
+		t.Fatal(err)
+	}
+	// Deleting the role released its boundary usage.
+	if err := env.svc.DeletePolicy(ctx, testAccount, pol.ARN); err != nil {
+		t.Fatalf("DeletePolicy after the role is gone: %v", err)
+	}
+}
