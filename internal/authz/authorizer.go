@@ -64,8 +64,9 @@ func New(cfg Config) (*Authorizer, error) {
 // Query is one authorization question: a caller and the checks of its
 // request.
 type Query struct {
+	// Caller is who signed the request; for temporary credentials its
+	// session facts (role, session policies and tags, MFA) take part.
 	Caller  *iam.Identity
-	Session *Session // temporary credentials; nil for long-term keys
 	Checks  []Check
 	Facts   RequestFacts
 	// Resource is the resource-based policy taking part in the decision:
@@ -104,10 +105,6 @@ func (d *Decision) Err() error {
 // Authorize implements api.Authorizer.
 func (a *Authorizer) Authorize(ctx context.Context, req api.AuthzRequest) error {
 	id, _ := req.Caller.(*iam.Identity)
-	var sess *Session
-	if sc, ok := req.Caller.(SessionCarrier); ok {
-		sess = sc.AuthzSession()
-	}
 	self := Self{}
 	if id != nil {
 		self = Self{AccountID: id.AccountID, ARN: id.ARN}
@@ -128,7 +125,13 @@ func (a *Authorizer) Authorize(ctx context.Context, req api.AuthzRequest) error 
 		// decided by the operation.
 		return &iam.Error{Code: iam.CodeAccessDenied, Message: "User: anonymous is not authorized to perform: " + req.Action()}
 	}
-	q := Query{Caller: id, Session: sess, Checks: plan.Checks}
+	if id.Temporary && !id.MFAPresent && id.Kind != iam.IdentityAssumedRole && req.Operation.Service == "iam" {
+		// GetSessionToken credentials reach the IAM API only when the
+		// session was created with MFA (evaluation.md §8); AWS answers as
+		// for an invalid token.
+		return &iam.Error{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid"}
+	}
+	q := Query{Caller: id, Checks: plan.Checks}
 	if ri := req.Request; ri != nil {
 		q.Facts = RequestFacts{RemoteAddr: ri.RemoteAddr, UserAgent: ri.UserAgent, Secure: ri.Secure, Service: ri.Service}
 	} else if ri := api.RequestFromContext(ctx); ri != nil {
@@ -152,7 +155,8 @@ func (a *Authorizer) Decide(ctx context.Context, q Query) (*Decision, error) {
 		return nil, errors.New("authz: Query without a caller")
 	}
 	now := a.now()
-	pr, set, err := a.principalSet(ctx, q.Caller, q.Session)
+	sess := sessionOf(q.Caller)
+	pr, set, err := a.principalSet(ctx, q.Caller, sess)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +169,7 @@ func (a *Authorizer) Decide(ctx context.Context, q Query) (*Decision, error) {
 	d := &Decision{Principal: pr, Allowed: true}
 	for _, c := range q.Checks {
 		pctx.Reset()
-		globalKeys(&pctx, q.Caller, q.Session, q.Facts, now)
+		globalKeys(&pctx, q.Caller, sess, q.Facts, now)
 		for _, k := range c.Keys {
 			if k.Multi {
 				pctx.SetMulti(k.Name, k.Values...)
@@ -194,6 +198,19 @@ func (a *Authorizer) Decide(ctx context.Context, q Query) (*Decision, error) {
 	return d, nil
 }
 
+// CallerPolicySet is the caller's side of a decision that an operation
+// makes itself with a resource policy (internal/sts: AssumeRole puts the
+// role's trust policy in Set.Resource): the caller as the engine sees it
+// and its identity policies, boundary and session policies. It implements
+// sts.CallerPolicies.
+func (a *Authorizer) CallerPolicySet(ctx context.Context, caller *iam.Identity) (policy.Principal, policy.Set, error) {
+	pr, p, err := a.principalSet(ctx, caller, sessionOf(caller))
+	if err != nil {
+		return policy.Principal{}, policy.Set{}, err
+	}
+	return pr, p.Set(), nil
+}
+
 // matches renders the deciding statements for the log: policy#index(sid).
 func matches(ms []policy.Match) string {
 	var b strings.Builder
@@ -212,7 +229,7 @@ func matches(ms []policy.Match) string {
 
 // principalSet returns the engine's view of the caller and its prepared
 // policy set.
-func (a *Authorizer) principalSet(ctx context.Context, id *iam.Identity, sess *Session) (policy.Principal, *policy.Prepared, error) {
+func (a *Authorizer) principalSet(ctx context.Context, id *iam.Identity, sess *session) (policy.Principal, *policy.Prepared, error) {
 	pr := policy.Principal{ARN: id.ARN, Account: id.AccountID, UserID: id.UserID}
 	switch id.Kind {
 	case iam.IdentityRoot:
@@ -222,6 +239,8 @@ func (a *Authorizer) principalSet(ctx context.Context, id *iam.Identity, sess *S
 		return pr, (&policy.Set{}).Prepare(), nil
 	case iam.IdentityUser:
 		pr.Type, pr.Username = policy.PrincipalUser, id.UserName
+		// A GetSessionToken session has its user's permissions, no session
+		// policies.
 		cs, err := a.compiled(ctx, Subject{AccountID: id.AccountID, Kind: store.PrincipalUser, Name: id.UserName}, nil)
 		if err != nil {
 			return pr, nil, err
@@ -230,9 +249,9 @@ func (a *Authorizer) principalSet(ctx context.Context, id *iam.Identity, sess *S
 		return pr, cs.prepared, nil
 	case iam.IdentityAssumedRole:
 		pr.Type = policy.PrincipalAssumedRole
-		roleName := ""
+		roleName := id.RoleName
 		if sess != nil {
-			roleName = sess.RoleName
+			roleName = sess.roleName
 		}
 		if roleName == "" {
 			roleName = roleOfSessionARN(id.ARN)
@@ -242,9 +261,12 @@ func (a *Authorizer) principalSet(ctx context.Context, id *iam.Identity, sess *S
 			return pr, nil, err
 		}
 		pr.RoleARN = cs.info.ARN
+		if pr.RoleARN == "" {
+			pr.RoleARN = id.RoleARN
+		}
 		pr.Tags = cs.info.Tags
 		if sess != nil {
-			pr.Tags = mergeTags(pr.Tags, sess.Tags)
+			pr.Tags = mergeTags(pr.Tags, sess.tags)
 		}
 		return pr, cs.prepared, nil
 	}
@@ -285,12 +307,13 @@ func mergeTags(base, over []policy.Tag) []policy.Tag {
 
 // compiled returns the subject's compiled set at the account's current
 // revision, from the cache when it is fresh.
-func (a *Authorizer) compiled(ctx context.Context, s Subject, sess *Session) (*compiledSet, error) {
+func (a *Authorizer) compiled(ctx context.Context, s Subject, sess *session) (*compiledSet, error) {
 	key := cacheKey{account: s.AccountID, kind: s.Kind, name: store.NameKey(s.Name)}
 	cacheable := a.revs != nil
-	if sess != nil {
-		key.session = sess.ID
-		cacheable = cacheable && (sess.ID != "" || !sess.HasPolicies)
+	if sess != nil && sess.hasPolicies {
+		// The session's own policies are part of the set: one entry per
+		// session (bounded like the others).
+		key.session = sess.key
 	}
 	var rev int64
 	if cacheable {
@@ -314,6 +337,11 @@ func (a *Authorizer) compiled(ctx context.Context, s Subject, sess *Session) (*c
 			return nil, fmt.Errorf("authz: gather policies of %s %s: %w", s.Kind, s.Name, err)
 		}
 	}
+	if sess != nil && sess.hasPolicies {
+		if err := a.sessionDocs(ctx, s.AccountID, sess); err != nil {
+			return nil, err
+		}
+	}
 	cs, err := compileSet(info, sess)
 	if err != nil {
 		return nil, err
@@ -325,8 +353,25 @@ func (a *Authorizer) compiled(ctx context.Context, s Subject, sess *Session) (*c
 	return cs, nil
 }
 
+// sessionDocs loads the session policies of a session: the inline one as
+// given, the managed ones from the source.
+func (a *Authorizer) sessionDocs(ctx context.Context, acct string, sess *session) error {
+	sess.policies = sess.policies[:0]
+	if sess.inline != "" {
+		sess.policies = append(sess.policies, Doc{ID: "session-policy", Type: SourceNone, Document: sess.inline})
+	}
+	if len(sess.arns) > 0 {
+		docs, err := a.src.Managed(ctx, acct, sess.arns)
+		if err != nil {
+			return fmt.Errorf("authz: session policies: %w", err)
+		}
+		sess.policies = append(sess.policies, docs...)
+	}
+	return nil
+}
+
 // compileSet parses and compiles the gathered documents.
-func compileSet(info Policies, sess *Session) (*compiledSet, error) {
+func compileSet(info Policies, sess *session) (*compiledSet, error) {
 	cs := &compiledSet{info: info}
 	for _, d := range info.Identity {
 		c, err := compileDoc(d, policy.KindIdentity)
@@ -343,15 +388,23 @@ func compileSet(info Policies, sess *Session) (*compiledSet, error) {
 		cs.boundary = c
 	}
 	set := policy.Set{Identity: cs.identity, Boundary: cs.boundary}
-	if sess != nil {
-		for _, d := range sess.Policies {
-			c, err := compileDoc(d, policy.KindSession)
+	if sess != nil && sess.hasPolicies {
+		for _, d := range sess.policies {
+			kind := policy.KindSession
+			if d.Type != SourceNone {
+				kind = policy.KindIdentity // a managed policy document
+			}
+			c, err := compileDoc(d, kind)
 			if err != nil {
 				return nil, err
 			}
+			if kind != policy.KindSession {
+				// Compiled for its role in the set: a session policy.
+				c, _ = policy.Compile(d.ID, policy.KindSession, c.Policy)
+			}
 			cs.session = append(cs.session, c)
 		}
-		set.Session, set.HasSession = cs.session, sess.HasPolicies || len(cs.session) > 0
+		set.Session, set.HasSession = cs.session, true
 	}
 	cs.prepared = set.Prepare()
 	return cs, nil

@@ -275,21 +275,61 @@ func TestRoleSession(t *testing.T) {
 	}
 	wantDenied(t, e.authorize(t, id, "GetUser", &iamshape.GetUserInput{UserName: ptr("alice")}),
 		"User: arn:aws:sts::"+acct+":assumed-role/app/s1 is not authorized to perform: iam:GetUser on resource: arn:aws:iam::"+acct+":user/alice because no identity-based policy allows the iam:GetUser action")
-	// Session policies limit; session tags override role tags.
-	sess := &Session{ID: "s1", RoleName: "app", HasPolicies: true, IssuedAt: t0,
-		Policies: []Doc{{ID: "session", Type: SourceNone, Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"false"}}}]}`}}}
-	d, err := e.a.Decide(t.Context(), Query{Caller: id, Session: sess, Checks: []Check{{Action: "iam:ListRoles", Resource: "*"}}})
-	if err != nil || !d.Allowed {
-		t.Fatalf("session allows ListRoles: %v %+v", err, d)
+	// Session policies limit (inline and managed); session tags override
+	// role tags.
+	e.f.change(func() {
+		e.f.managed["arn:aws:iam::"+acct+":policy/SessRoles"] = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*"}]}`
+	})
+	sid := *id
+	sid.Temporary, sid.RoleName, sid.RoleARN, sid.AccessKey = true, "app", iam.RoleARN(acct, "/svc/", "app"), "ASIASESSION1"
+	sid.TokenIssueTime = t0
+	sid.SessionPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListPolicies","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"false"},"DateEquals":{"aws:TokenIssueTime":"2026-03-01T12:00:00Z"}}}]}`
+	sid.SessionPolicyARNs = []string{"arn:aws:iam::" + acct + ":policy/SessRoles", "arn:aws:iam::" + acct + ":policy/Gone"}
+	for _, action := range []string{"iam:ListRoles", "iam:ListPolicies"} {
+		d, err := e.a.Decide(t.Context(), Query{Caller: &sid, Checks: []Check{{Action: action, Resource: "*"}}})
+		if err != nil || !d.Allowed {
+			t.Fatalf("session allows %s: %v %s", action, err, d.Message())
+		}
 	}
-	d, _ = e.a.Decide(t.Context(), Query{Caller: id, Session: sess, Checks: []Check{{Action: "iam:ListUsers", Resource: "*"}}})
+	d, _ := e.a.Decide(t.Context(), Query{Caller: &sid, Checks: []Check{{Action: "iam:ListUsers", Resource: "*"}}})
 	if d.Allowed || d.Message() != "User: arn:aws:sts::"+acct+":assumed-role/app/s1 is not authorized to perform: iam:ListUsers on resource: * because no session policy allows the iam:ListUsers action" {
 		t.Fatalf("session policy limit: %s", d.Message())
 	}
-	sess2 := &Session{RoleName: "app", Tags: []policy.Tag{{Key: "TIER", Value: "db"}}}
-	d, _ = e.a.Decide(t.Context(), Query{Caller: id, Session: sess2, Checks: []Check{{Action: "iam:ListUsers", Resource: "*"}}})
+	// The STS side: the caller's set carries the session policies.
+	pr, set, err := e.a.CallerPolicySet(t.Context(), &sid)
+	if err != nil || pr.RoleARN != iam.RoleARN(acct, "/svc/", "app") || !set.HasSession || len(set.Session) != 2 || len(set.Identity) != 1 {
+		t.Fatalf("CallerPolicySet: %+v %+v %v", pr, set, err)
+	}
+	tagged := *id
+	tagged.Temporary, tagged.AccessKey = true, "ASIASESSION2"
+	tagged.SessionTags = []iam.Tag{{Key: "TIER", Value: "db"}}
+	d, _ = e.a.Decide(t.Context(), Query{Caller: &tagged, Checks: []Check{{Action: "iam:ListUsers", Resource: "*"}}})
 	if d.Allowed {
 		t.Fatal("session tag did not override the role tag")
+	}
+}
+
+// TestUserSessionWithoutMFA: GetSessionToken credentials without MFA cannot
+// call IAM; with MFA they have the user's permissions.
+func TestUserSessionWithoutMFA(t *testing.T) {
+	e := newEnv(t)
+	e.f.change(func() {
+		e.alice.inline["all"] = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}`
+	})
+	s := userIdentity("alice", time.Time{})
+	s.Temporary, s.AccessKey, s.TokenIssueTime = true, "ASIAUSER", t0
+	err := e.authorize(t, s, "ListUsers", &iamshape.ListUsersInput{})
+	var ie *iam.Error
+	if !errors.As(err, &ie) || ie.Code != "InvalidClientTokenId" {
+		t.Fatalf("session without MFA: %v", err)
+	}
+	s.MFAPresent, s.MFAAuthTime = true, t0
+	if err := e.authorize(t, s, "ListUsers", &iamshape.ListUsersInput{}); err != nil {
+		t.Fatalf("session with MFA: %v", err)
+	}
+	// The long-term key has no aws:MultiFactorAuthPresent: denied.
+	if err := e.authorize(t, userIdentity("alice", t0), "ListUsers", &iamshape.ListUsersInput{}); err == nil {
+		t.Fatal("long-term key satisfied an MFA condition")
 	}
 }
 

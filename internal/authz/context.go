@@ -17,32 +17,40 @@ import (
 //	 "Condition": {"NumericGreaterThan": {"iamd:AccessKeyAgeDays": "90"}}}
 const KeyAccessKeyAgeDays = "iamd:AccessKeyAgeDays"
 
-// Session describes the temporary credentials a request was signed with
-// (a role session). internal/sts supplies it: an api.Caller that
-// implements SessionCarrier hands it to the Authorizer.
-type Session struct {
-	// ID identifies the session for the cache of its compiled session
-	// policies ("" = do not cache them).
-	ID string
-	// RoleName is the assumed role (the role's policies and boundary apply).
-	RoleName string
-	// Policies are the session policies (inline Policy and PolicyArns);
-	// HasPolicies is true when any were passed (then they must allow).
-	Policies    []Doc
-	HasPolicies bool
-	// Tags are the session tags; they override the role's tags of the same
-	// key in aws:PrincipalTag.
-	Tags           []policy.Tag
-	IssuedAt       time.Time // aws:TokenIssueTime
-	MFAPresent     bool      // aws:MultiFactorAuthPresent
-	MFAAuthAt      time.Time // aws:MultiFactorAuthAge counts from here (zero: no MFA)
-	SourceIdentity string    // aws:SourceIdentity
+// session is what the engine needs of temporary credentials, read from the
+// session facts iam.Identity carries (internal/sts fills them).
+type session struct {
+	// key identifies the session's compiled session policies in the cache
+	// (its access key ID).
+	key         string
+	roleName    string // assumed-role sessions: their role
+	inline      string   // the inline session policy ("" none)
+	arns        []string // the managed session policies
+	policies    []Doc    // both, loaded by Authorizer.sessionDocs
+	hasPolicies bool
+	tags        []policy.Tag
+	issuedAt    time.Time
+	mfaPresent  bool
+	mfaAuthAt   time.Time
+	sourceID    string
 }
 
-// SessionCarrier is implemented by callers signed with temporary
-// credentials.
-type SessionCarrier interface {
-	AuthzSession() *Session
+// sessionOf returns the session facts of temporary credentials, nil for a
+// long-term key.
+func sessionOf(id *iam.Identity) *session {
+	if id == nil || !id.Temporary {
+		return nil
+	}
+	s := &session{key: id.AccessKey, roleName: id.RoleName, hasPolicies: id.HasSessionPolicy(),
+		issuedAt: id.TokenIssueTime, mfaPresent: id.MFAPresent, mfaAuthAt: id.MFAAuthTime, sourceID: id.SourceIdentity,
+		inline: id.SessionPolicy, arns: id.SessionPolicyARNs}
+	if s.roleName == "" && id.Kind == iam.IdentityAssumedRole {
+		s.roleName = roleOfSessionARN(id.ARN)
+	}
+	for _, t := range id.SessionTags {
+		s.tags = append(s.tags, policy.Tag{Key: t.Key, Value: t.Value})
+	}
+	return s
 }
 
 // RequestFacts are the facts of the HTTP request that become global
@@ -59,7 +67,7 @@ type RequestFacts struct {
 // aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType,
 // aws:PrincipalTag/*) and the time (aws:CurrentTime, aws:EpochTime) the
 // engine derives from the Request.
-func globalKeys(c *policy.Context, id *iam.Identity, sess *Session, rf RequestFacts, now time.Time) {
+func globalKeys(c *policy.Context, id *iam.Identity, sess *session, rf RequestFacts, now time.Time) {
 	if ip := sourceIP(rf.RemoteAddr); ip != "" {
 		c.Set("aws:SourceIp", ip)
 	}
@@ -77,17 +85,17 @@ func globalKeys(c *policy.Context, id *iam.Identity, sess *Session, rf RequestFa
 		c.Set("aws:ResourceAccount", id.AccountID)
 	}
 	if sess != nil {
-		if !sess.IssuedAt.IsZero() {
-			c.Set("aws:TokenIssueTime", sess.IssuedAt.UTC().Format(time.RFC3339))
+		if !sess.issuedAt.IsZero() {
+			c.Set("aws:TokenIssueTime", sess.issuedAt.UTC().Format(time.RFC3339))
 		}
 		// Sessions always say whether MFA was used; long-term keys leave
 		// the key absent (the "BoolIfExists … false" idiom depends on it).
-		c.Set("aws:MultiFactorAuthPresent", strconv.FormatBool(sess.MFAPresent))
-		if sess.MFAPresent && !sess.MFAAuthAt.IsZero() {
-			c.Set("aws:MultiFactorAuthAge", strconv.FormatInt(int64(now.Sub(sess.MFAAuthAt)/time.Second), 10))
+		c.Set("aws:MultiFactorAuthPresent", strconv.FormatBool(sess.mfaPresent))
+		if sess.mfaPresent && !sess.mfaAuthAt.IsZero() {
+			c.Set("aws:MultiFactorAuthAge", strconv.FormatInt(int64(now.Sub(sess.mfaAuthAt)/time.Second), 10))
 		}
-		if sess.SourceIdentity != "" {
-			c.Set("aws:SourceIdentity", sess.SourceIdentity)
+		if sess.sourceID != "" {
+			c.Set("aws:SourceIdentity", sess.sourceID)
 		}
 	}
 	if id != nil && sess == nil && !id.Credential.CreatedAt.IsZero() {

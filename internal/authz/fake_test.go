@@ -124,6 +124,18 @@ func (f *fakeIAM) Policies(ctx context.Context, s Subject) (Policies, error) {
 	return p, nil
 }
 
+func (f *fakeIAM) Managed(ctx context.Context, accountID string, arns []string) ([]Doc, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []Doc
+	for _, a := range arns {
+		if d, ok := f.managed[a]; ok {
+			out = append(out, Doc{ID: a, Type: SourceUserManaged, Document: d})
+		}
+	}
+	return out, nil
+}
+
 func (f *fakeIAM) Entity(ctx context.Context, accountID string, kind EntityKind, key string) (Entity, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

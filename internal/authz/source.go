@@ -100,10 +100,14 @@ type Policies struct {
 // subject does not exist.
 var ErrNoSuchSubject = errors.New("authz: no such principal")
 
-// PolicySource gathers the policies of a user, group or role. For a role
-// session the caller adds the session's own policies (Session).
+// PolicySource gathers the policies of a user, group or role, and the
+// managed policies a session names as its session policies.
 type PolicySource interface {
 	Policies(ctx context.Context, s Subject) (Policies, error)
+	// Managed returns the default-version documents of the managed
+	// policies (AWS or of the account) named by arns, in order; ARNs that
+	// name no policy are left out (they allow nothing).
+	Managed(ctx context.Context, accountID string, arns []string) ([]Doc, error)
 }
 
 // Revisions reports an account's revision, which every committed write

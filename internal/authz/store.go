@@ -168,6 +168,25 @@ func (s *StoreSource) principalDocs(ctx context.Context, tx store.Txn, acct, kin
 	return nil
 }
 
+// Managed implements PolicySource.
+func (s *StoreSource) Managed(ctx context.Context, acct string, arns []string) ([]Doc, error) {
+	var out []Doc
+	err := s.st.View(ctx, func(tx store.Txn) error {
+		out = out[:0]
+		for _, arn := range arns {
+			d, ok, err := s.managedDoc(ctx, tx, acct, arn)
+			if err != nil {
+				return err
+			}
+			if ok {
+				out = append(out, d)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
 // managedDoc returns the default version of a managed policy by ARN.
 func (s *StoreSource) managedDoc(ctx context.Context, tx store.Txn, acct, arn string) (Doc, bool, error) {
 	if p, ok := s.aws[arn]; ok {

@@ -10,6 +10,7 @@ import (
 	"github.com/iamd/iamd/internal/iam"
 	"github.com/iamd/iamd/internal/store"
 	"github.com/iamd/iamd/internal/store/sqlite"
+	"github.com/iamd/iamd/internal/sts"
 )
 
 func openStore(t *testing.T) *sqlite.Store {
@@ -144,3 +145,6 @@ func TestStoreSource(t *testing.T) {
 		t.Error("DeleteUser still allowed after the group's policy changed")
 	}
 }
+
+// The STS service takes the Authorizer as its source of the caller's side.
+var _ sts.CallerPolicies = (*Authorizer)(nil)
