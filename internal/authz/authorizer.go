@@ -66,9 +66,9 @@ func New(cfg Config) (*Authorizer, error) {
 type Query struct {
 	// Caller is who signed the request; for temporary credentials its
 	// session facts (role, session policies and tags, MFA) take part.
-	Caller  *iam.Identity
-	Checks  []Check
-	Facts   RequestFacts
+	Caller *iam.Identity
+	Checks []Check
+	Facts  RequestFacts
 	// Resource is the resource-based policy taking part in the decision:
 	// the role's trust policy (compiled as policy.KindTrust) for
 	// sts:AssumeRole. IAM has no other resource policies.

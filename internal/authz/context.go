@@ -23,7 +23,7 @@ type session struct {
 	// key identifies the session's compiled session policies in the cache
 	// (its access key ID).
 	key         string
-	roleName    string // assumed-role sessions: their role
+	roleName    string   // assumed-role sessions: their role
 	inline      string   // the inline session policy ("" none)
 	arns        []string // the managed session policies
 	policies    []Doc    // both, loaded by Authorizer.sessionDocs
