@@ -209,7 +209,91 @@ STEPS = [
     Step("delete-group", lambda c: c.iam.delete_group(GroupName=GROUP), needs=["create-group"]),
     Step("delete-user", lambda c: c.iam.delete_user(UserName=USER), needs=["create-user"]),
     Step("user-gone", lambda c: c.iam.get_user(UserName=USER), error="NoSuchEntity", needs=["delete-user"]),
+
+    # Users area in depth: rename, boundaries, login profiles, the 2-key limit, delete conflicts (own entities,
+    # own clean-up).
+    Step("u-create-user", lambda c: c.iam.create_user(UserName=U_BOB, Path="/e2e/",
+                                                      PermissionsBoundary="arn:aws:iam::aws:policy/PowerUserAccess"),
+         lambda c, r: expect(r["User"]["UserId"].startswith("AIDA") and r["User"]["PermissionsBoundary"]["PermissionsBoundaryArn"]
+                             == "arn:aws:iam::aws:policy/PowerUserAccess", f"user {r['User']}")),
+    Step("u-create-user-case-conflict", lambda c: c.iam.create_user(UserName=U_BOB.upper()), error="EntityAlreadyExists",
+         needs=["u-create-user"]),
+    Step("u-create-user-bad-path", lambda c: c.iam.create_user(UserName=PREFIX + "x", Path="no-slashes"), error="ValidationError"),
+    Step("u-update-user", lambda c: c.iam.update_user(UserName=U_BOB, NewUserName=U_ROBERT, NewPath="/e2e/ops/"),
+         needs=["u-create-user"]),
+    Step("u-get-renamed-user", lambda c: c.iam.get_user(UserName=U_ROBERT.upper()),
+         lambda c, r: expect(r["User"]["Arn"] == f"arn:aws:iam::{c.account}:user/e2e/ops/{U_ROBERT}"
+                             and r["User"]["UserName"] == U_ROBERT, f"user {r['User']}"),
+         needs=["u-update-user"]),
+    Step("u-get-old-name", lambda c: c.iam.get_user(UserName=U_BOB), error="NoSuchEntity", needs=["u-update-user"]),
+    Step("u-put-boundary-missing-policy",
+         lambda c: c.iam.put_user_permissions_boundary(UserName=U_ROBERT, PermissionsBoundary=f"arn:aws:iam::{c.account}:policy/e2e-none"),
+         error="NoSuchEntity", needs=["u-update-user"]),
+    Step("u-put-boundary", lambda c: c.iam.put_user_permissions_boundary(
+        UserName=U_ROBERT, PermissionsBoundary="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"), needs=["u-update-user"]),
+    Step("u-delete-boundary", lambda c: c.iam.delete_user_permissions_boundary(UserName=U_ROBERT), needs=["u-put-boundary"]),
+    Step("u-boundary-gone", lambda c: c.iam.get_user(UserName=U_ROBERT),
+         lambda c, r: expect("PermissionsBoundary" not in r["User"], f"user {r['User']}"), needs=["u-delete-boundary"]),
+    Step("u-tag-user", lambda c: c.iam.tag_user(UserName=U_ROBERT, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(3)]),
+         needs=["u-update-user"]),
+    Step("u-tag-user-reserved", lambda c: c.iam.tag_user(UserName=U_ROBERT, Tags=[{"Key": "aws:x", "Value": "v"}]),
+         error="InvalidInput", needs=["u-update-user"]),
+    Step("u-untag-user", lambda c: c.iam.untag_user(UserName=U_ROBERT, TagKeys=["K0"]), needs=["u-tag-user"]),
+    Step("u-list-user-tags-paginated",
+         lambda c: list(c.iam.get_paginator("list_user_tags").paginate(UserName=U_ROBERT, PaginationConfig={"PageSize": 1})),
+         lambda c, r: expect([t["Key"] for p in r for t in p["Tags"]] == ["k1", "k2"], f"tag pages {r}"),
+         needs=["u-untag-user"]),
+    Step("u-create-login-profile-weak", lambda c: c.iam.create_login_profile(UserName=U_ROBERT, Password="weak"),
+         error="PasswordPolicyViolation", needs=["u-update-user"]),
+    Step("u-create-login-profile", lambda c: c.iam.create_login_profile(UserName=U_ROBERT, Password="E2e-Passw0rd!long",
+                                                                        PasswordResetRequired=True),
+         lambda c, r: expect(r["LoginProfile"]["PasswordResetRequired"] is True, f"profile {r}"), needs=["u-update-user"]),
+    Step("u-update-login-profile", lambda c: c.iam.update_login_profile(UserName=U_ROBERT, PasswordResetRequired=False),
+         needs=["u-create-login-profile"]),
+    Step("u-get-login-profile", lambda c: c.iam.get_login_profile(UserName=U_ROBERT),
+         lambda c, r: expect(r["LoginProfile"]["UserName"] == U_ROBERT and not r["LoginProfile"]["PasswordResetRequired"],
+                             f"profile {r}"),
+         needs=["u-update-login-profile"]),
+    Step("u-create-access-key-1", lambda c: c.iam.create_access_key(UserName=U_ROBERT),
+         save("u_key1", lambda r: r["AccessKey"]["AccessKeyId"]), needs=["u-update-user"]),
+    Step("u-create-access-key-2", lambda c: c.iam.create_access_key(UserName=U_ROBERT),
+         save("u_key2", lambda r: r["AccessKey"]["AccessKeyId"]), needs=["u-create-access-key-1"]),
+    Step("u-create-access-key-3", lambda c: c.iam.create_access_key(UserName=U_ROBERT), error="LimitExceeded",
+         needs=["u-create-access-key-2"]),
+    Step("u-get-access-key-last-used", lambda c: c.iam.get_access_key_last_used(AccessKeyId=c.vars["u_key1"]),
+         lambda c, r: expect(r["UserName"] == U_ROBERT and r["AccessKeyLastUsed"]["ServiceName"] == "N/A"
+                             and r["AccessKeyLastUsed"]["Region"] == "N/A", f"last used {r}"),
+         needs=["u-create-access-key-1"]),
+    Step("u-create-group", lambda c: c.iam.create_group(GroupName=U_GROUP, Path="/e2e/")),
+    Step("u-add-user-to-group", lambda c: c.iam.add_user_to_group(GroupName=U_GROUP, UserName=U_ROBERT),
+         needs=["u-create-group", "u-update-user"]),
+    Step("u-delete-group-conflict", lambda c: c.iam.delete_group(GroupName=U_GROUP), error="DeleteConflict",
+         needs=["u-add-user-to-group"]),
+    Step("u-update-group", lambda c: c.iam.update_group(GroupName=U_GROUP, NewGroupName=U_GROUP2), needs=["u-create-group"]),
+    Step("u-list-groups-for-user", lambda c: c.iam.list_groups_for_user(UserName=U_ROBERT),
+         lambda c, r: expect(names(r["Groups"], "GroupName") == [U_GROUP2], f"groups {r['Groups']}"),
+         needs=["u-add-user-to-group", "u-update-group"]),
+    Step("u-delete-user-conflict", lambda c: c.iam.delete_user(UserName=U_ROBERT), error="DeleteConflict",
+         needs=["u-create-login-profile"]),
+    # Clean-up of the users-area entities.
+    Step("u-remove-user-from-group", lambda c: c.iam.remove_user_from_group(GroupName=U_GROUP2, UserName=U_ROBERT),
+         needs=["u-add-user-to-group", "u-update-group"]),
+    Step("u-delete-group", lambda c: c.iam.delete_group(GroupName=U_GROUP2), needs=["u-update-group"]),
+    Step("u-delete-access-key-1", lambda c: c.iam.delete_access_key(UserName=U_ROBERT, AccessKeyId=c.vars["u_key1"]),
+         needs=["u-create-access-key-1"]),
+    Step("u-delete-access-key-2", lambda c: c.iam.delete_access_key(UserName=U_ROBERT, AccessKeyId=c.vars["u_key2"]),
+         needs=["u-create-access-key-2"]),
+    Step("u-delete-login-profile", lambda c: c.iam.delete_login_profile(UserName=U_ROBERT), needs=["u-create-login-profile"]),
+    Step("u-delete-user", lambda c: c.iam.delete_user(UserName=U_ROBERT), needs=["u-update-user"]),
+    Step("u-user-gone", lambda c: c.iam.list_users(PathPrefix="/e2e/"),
+         lambda c, r: expect(r["Users"] == [], f"users left {r['Users']}"), needs=["u-delete-user"]),
 ]
+
+# Users-area entities (the u-* steps).
+U_BOB = PREFIX + "bob"
+U_ROBERT = PREFIX + "robert"
+U_GROUP = PREFIX + "ops"
+U_GROUP2 = PREFIX + "operations"
 
 
 class Context:
