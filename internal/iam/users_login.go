@@ -32,6 +32,9 @@ func (s *Service) CreateLoginProfile(ctx context.Context, accountID, userName, p
 	if err := ValidatePasswordInput("password", password); err != nil {
 		return LoginProfile{}, err
 	}
+	if err := s.precheckPassword(ctx, accountID, userName, password); err != nil {
+		return LoginProfile{}, err
+	}
 	hash, err := s.passwords.Hash(password)
 	if err != nil {
 		return LoginProfile{}, internalError(err)
@@ -63,6 +66,20 @@ func (s *Service) CreateLoginProfile(ctx context.Context, accountID, userName, p
 		return nil
 	})
 	return out, err
+}
+
+// precheckPassword refuses, before the costly hashing, a password the
+// account's policy rejects for the user. The transaction that stores the
+// hash checks again (the policy may change in between).
+func (s *Service) precheckPassword(ctx context.Context, accountID, userName, password string) error {
+	return s.view(ctx, func(tx store.Txn) error {
+		u, err := lookupUser(ctx, tx, accountID, userName)
+		if err != nil {
+			return err
+		}
+		_, err = checkNewPassword(ctx, tx, accountID, u.Name, password)
+		return err
+	})
 }
 
 // GetLoginProfile returns a user's login profile (GetLoginProfile);
@@ -97,6 +114,9 @@ func (s *Service) UpdateLoginProfile(ctx context.Context, accountID, userName st
 	var hash string
 	if password != nil {
 		if err := ValidatePasswordInput("password", *password); err != nil {
+			return err
+		}
+		if err := s.precheckPassword(ctx, accountID, userName, *password); err != nil {
 			return err
 		}
 		var err error
