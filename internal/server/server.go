@@ -20,6 +20,7 @@ import (
 	"github.com/iamd/iamd/internal/api"
 	"github.com/iamd/iamd/internal/api/iamapi"
 	"github.com/iamd/iamd/internal/api/stsapi"
+	"github.com/iamd/iamd/internal/authz"
 	"github.com/iamd/iamd/internal/iam"
 	"github.com/iamd/iamd/internal/secret"
 	"github.com/iamd/iamd/internal/sigv4"
@@ -41,8 +42,8 @@ type Config struct {
 	// creates one with the Go runtime and process collectors.
 	Registry *prometheus.Registry
 	// Authorizer decides every signed request after authentication; nil
-	// means RootOnly (the account root may do everything, nobody else
-	// anything).
+	// means the policy engine over the store (internal/authz): the root may
+	// do everything in its account, everyone else what their policies allow.
 	Authorizer api.Authorizer
 	// Passwords hashes console passwords; nil is the domain's default
 	// (argon2id, secret.DefaultPasswordParams).
@@ -106,6 +107,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: metrics: %w", err)
 	}
 
+	if cfg.Authorizer == nil {
+		src := authz.NewStoreSource(cfg.Store)
+		a, err := authz.New(authz.Config{Policies: src, Resolver: src, Revisions: src, Now: cfg.Now, Logger: cfg.Logger})
+		if err != nil {
+			return nil, fmt.Errorf("server: %w", err)
+		}
+		cfg.Authorizer = a
+	}
 	stsCfg := sts.Config{Store: cfg.Store, Sealer: cfg.Sealer, IAM: svc, Now: cfg.Now, Rand: cfg.Rand, Logger: cfg.Logger}
 	if cp, ok := cfg.Authorizer.(sts.CallerPolicies); ok {
 		stsCfg.CallerPolicies = cp // the caller's side of AssumeRole
@@ -122,13 +131,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	authz := cfg.Authorizer
-	if authz == nil {
-		authz = RootOnly{}
-	}
 	apiSrv, err := api.New(api.Options{
 		Authenticator: authn,
-		Authorizer:    authz,
+		Authorizer:    cfg.Authorizer,
 		Logger:        cfg.Logger,
 		Metrics:       metrics,
 		Rand:          cfg.Rand,
