@@ -287,7 +287,81 @@ STEPS = [
     Step("u-delete-user", lambda c: c.iam.delete_user(UserName=U_ROBERT), needs=["u-update-user"]),
     Step("u-user-gone", lambda c: c.iam.list_users(PathPrefix="/e2e/"),
          lambda c, r: expect(r["Users"] == [], f"users left {r['Users']}"), needs=["u-delete-user"]),
+
+    # Account area in depth: password policy, virtual MFA with real TOTP codes, summary, credential report (own
+    # entities, own clean-up).
+    Step("a-no-password-policy", lambda c: c.iam.get_account_password_policy(), error="NoSuchEntity"),
+    Step("a-update-password-policy", lambda c: c.iam.update_account_password_policy(
+        MinimumPasswordLength=20, RequireSymbols=True, MaxPasswordAge=90)),
+    Step("a-get-password-policy", lambda c: c.iam.get_account_password_policy(),
+         lambda c, r: expect(r["PasswordPolicy"]["MinimumPasswordLength"] == 20 and r["PasswordPolicy"]["RequireSymbols"]
+                             and r["PasswordPolicy"]["ExpirePasswords"] and not r["PasswordPolicy"]["RequireNumbers"],
+                             f"policy {r['PasswordPolicy']}"),
+         needs=["a-update-password-policy"]),
+    Step("a-create-user", lambda c: c.iam.create_user(UserName=A_USER)),
+    Step("a-login-profile-too-short", lambda c: c.iam.create_login_profile(UserName=A_USER, Password="Sh0rt-but-ok!"),
+         error="PasswordPolicyViolation", needs=["a-create-user", "a-update-password-policy"]),
+    Step("a-create-virtual-mfa", lambda c: c.iam.create_virtual_mfa_device(VirtualMFADeviceName=A_USER),
+         save("mfa", lambda r: (r["VirtualMFADevice"]["SerialNumber"], r["VirtualMFADevice"]["Base32StringSeed"].decode()))),
+    Step("a-enable-mfa-wrong-order", lambda c: c.iam.enable_mfa_device(
+        UserName=A_USER, SerialNumber=c.vars["mfa"][0], AuthenticationCode1=totp(c.vars["mfa"][1], 0),
+        AuthenticationCode2=totp(c.vars["mfa"][1], -1)),
+         error="InvalidAuthenticationCode", needs=["a-create-user", "a-create-virtual-mfa"]),
+    Step("a-enable-mfa", lambda c: enable_mfa(c), needs=["a-create-user", "a-create-virtual-mfa"]),
+    Step("a-list-mfa-devices", lambda c: c.iam.list_mfa_devices(UserName=A_USER),
+         lambda c, r: expect([d["SerialNumber"] for d in r["MFADevices"]] == [c.vars["mfa"][0]], f"devices {r['MFADevices']}"),
+         needs=["a-enable-mfa"]),
+    Step("a-list-virtual-mfa-assigned", lambda c: c.iam.list_virtual_mfa_devices(AssignmentStatus="Assigned"),
+         lambda c, r: expect(any(d["SerialNumber"] == c.vars["mfa"][0] and d["User"]["UserName"] == A_USER
+                                 for d in r["VirtualMFADevices"]), f"devices {r['VirtualMFADevices']}"),
+         needs=["a-enable-mfa"]),
+    Step("a-resync-replayed-codes", lambda c: c.iam.resync_mfa_device(
+        UserName=A_USER, SerialNumber=c.vars["mfa"][0], AuthenticationCode1=c.vars["mfa_codes"][0],
+        AuthenticationCode2=c.vars["mfa_codes"][1]),
+         error="InvalidAuthenticationCode", needs=["a-enable-mfa"]),
+    Step("a-delete-assigned-mfa", lambda c: c.iam.delete_virtual_mfa_device(SerialNumber=c.vars["mfa"][0]),
+         error="DeleteConflict", needs=["a-enable-mfa"]),
+    Step("a-account-summary", lambda c: c.iam.get_account_summary(),
+         lambda c, r: expect(r["SummaryMap"]["MFADevicesInUse"] >= 1 and r["SummaryMap"]["Users"] >= 1
+                             and len(r["SummaryMap"]) == 34, f"summary {r['SummaryMap']}"),
+         needs=["a-enable-mfa"]),
+    Step("a-generate-credential-report", lambda c: c.iam.generate_credential_report(),
+         lambda c, r: expect(r["State"] in ("STARTED", "COMPLETE"), f"state {r}")),
+    Step("a-get-credential-report", lambda c: c.iam.get_credential_report(),
+         lambda c, r: expect(r["Content"].decode().startswith("user,arn,user_creation_time,")
+                             and "\n<root_account>," in r["Content"].decode(), f"report {r['Content'][:200]}"),
+         needs=["a-generate-credential-report"]),
+    # Clean-up of the account-area entities.
+    Step("a-deactivate-mfa", lambda c: c.iam.deactivate_mfa_device(UserName=A_USER, SerialNumber=c.vars["mfa"][0]),
+         needs=["a-enable-mfa"]),
+    Step("a-delete-virtual-mfa", lambda c: c.iam.delete_virtual_mfa_device(SerialNumber=c.vars["mfa"][0]),
+         needs=["a-create-virtual-mfa"]),
+    Step("a-delete-user", lambda c: c.iam.delete_user(UserName=A_USER), needs=["a-create-user"]),
+    Step("a-delete-password-policy", lambda c: c.iam.delete_account_password_policy(), needs=["a-update-password-policy"]),
 ]
+
+# Account-area entities (the a-* steps).
+A_USER = PREFIX + "mfa-user"
+
+
+def enable_mfa(c):
+    """Enables the device with the codes of the previous and the current step, kept for the replay step."""
+    c.vars["mfa_codes"] = (totp(c.vars["mfa"][1], -1), totp(c.vars["mfa"][1], 0))
+    return c.iam.enable_mfa_device(UserName=A_USER, SerialNumber=c.vars["mfa"][0],
+                                   AuthenticationCode1=c.vars["mfa_codes"][0], AuthenticationCode2=c.vars["mfa_codes"][1])
+
+
+def totp(seed_b32, offset):
+    """The RFC 6238 code (HMAC-SHA1, 6 digits, 30 s) of the step offset steps from now."""
+    import base64
+    import hashlib
+    import hmac
+    import struct
+    key = base64.b32decode(seed_b32 + "=" * (-len(seed_b32) % 8))
+    counter = int(time.time()) // 30 + offset
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    o = mac[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000)
 
 # Users-area entities (the u-* steps).
 U_BOB = PREFIX + "bob"
