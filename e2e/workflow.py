@@ -370,6 +370,137 @@ U_GROUP = PREFIX + "ops"
 U_GROUP2 = PREFIX + "operations"
 
 
+# Roles area in depth: trust policies validated as trust policies, updates, boundaries, tags, the one-role limit of
+# instance profiles, delete conflicts, OIDC providers (own entities, own clean-up). Run after STEPS.
+R_ROLE = PREFIX + "deployer"
+R_WEB_ROLE = PREFIX + "ci"
+R_PROFILE = PREFIX + "web"
+R_PROFILE2 = PREFIX + "api"
+R_OIDC_URL = "https://token.actions.e2e.example.com"
+
+
+def r_service_trust(service="ec2.amazonaws.com"):
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
+
+
+def r_web_identity_trust(account):
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": f"arn:aws:iam::{account}:oidc-provider/{R_OIDC_URL[8:]}"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {f"{R_OIDC_URL[8:]}:aud": "sts.amazonaws.com"}}}]})
+
+
+ROLE_STEPS = [
+    Step("r-create-role", lambda c: c.iam.create_role(
+        RoleName=R_ROLE, Path="/e2e/", AssumeRolePolicyDocument=r_service_trust(), Description="deploys",
+        MaxSessionDuration=7200, PermissionsBoundary="arn:aws:iam::aws:policy/PowerUserAccess",
+        Tags=[{"Key": "team", "Value": "infra"}]),
+         lambda c, r: expect(r["Role"]["RoleId"].startswith("AROA") and r["Role"]["Arn"] == f"arn:aws:iam::{c.account}:role/e2e/{R_ROLE}"
+                             and r["Role"]["MaxSessionDuration"] == 7200, f"role {r['Role']}")),
+    Step("r-create-role-case-conflict", lambda c: c.iam.create_role(RoleName=R_ROLE.upper(), AssumeRolePolicyDocument=r_service_trust()),
+         error="EntityAlreadyExists", needs=["r-create-role"]),
+    Step("r-create-role-no-principal", lambda c: c.iam.create_role(RoleName=PREFIX + "bad", AssumeRolePolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]})), error="MalformedPolicyDocument"),
+    Step("r-create-role-identity-policy", lambda c: c.iam.create_role(RoleName=PREFIX + "bad", AssumeRolePolicyDocument=READ_POLICY),
+         error="MalformedPolicyDocument"),
+    Step("r-create-role-bad-json", lambda c: c.iam.create_role(RoleName=PREFIX + "bad", AssumeRolePolicyDocument='{"Version": "2012-10-17",'),
+         error="MalformedPolicyDocument"),
+    Step("r-get-role", lambda c: c.iam.get_role(RoleName=R_ROLE.upper()),
+         lambda c, r: expect(r["Role"]["AssumeRolePolicyDocument"] == json.loads(r_service_trust())
+                             and r["Role"]["RoleName"] == R_ROLE and r["Role"]["Description"] == "deploys"
+                             and r["Role"]["PermissionsBoundary"]["PermissionsBoundaryArn"] == "arn:aws:iam::aws:policy/PowerUserAccess"
+                             and "RoleLastUsed" in r["Role"], f"role {r['Role']}"),
+         needs=["r-create-role"]),
+    Step("r-update-role", lambda c: c.iam.update_role(RoleName=R_ROLE, Description="deploys things", MaxSessionDuration=43200),
+         needs=["r-create-role"]),
+    Step("r-update-assume-role-policy", lambda c: c.iam.update_assume_role_policy(RoleName=R_ROLE, PolicyDocument=r_service_trust("lambda.amazonaws.com")),
+         needs=["r-create-role"]),
+    Step("r-update-assume-role-policy-bad", lambda c: c.iam.update_assume_role_policy(RoleName=R_ROLE, PolicyDocument=READ_POLICY),
+         error="MalformedPolicyDocument", needs=["r-create-role"]),
+    Step("r-get-updated-role", lambda c: c.iam.get_role(RoleName=R_ROLE),
+         lambda c, r: expect(r["Role"]["Description"] == "deploys things" and r["Role"]["MaxSessionDuration"] == 43200
+                             and r["Role"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"] == "lambda.amazonaws.com",
+                             f"role {r['Role']}"),
+         needs=["r-update-role", "r-update-assume-role-policy"]),
+    Step("r-delete-boundary", lambda c: c.iam.delete_role_permissions_boundary(RoleName=R_ROLE), needs=["r-create-role"]),
+    Step("r-put-boundary-missing", lambda c: c.iam.put_role_permissions_boundary(
+        RoleName=R_ROLE, PermissionsBoundary=f"arn:aws:iam::{c.account}:policy/e2e-none"), error="NoSuchEntity", needs=["r-create-role"]),
+    Step("r-tag-role", lambda c: c.iam.tag_role(RoleName=R_ROLE, Tags=[{"Key": "env", "Value": "e2e"}]), needs=["r-create-role"]),
+    Step("r-untag-role", lambda c: c.iam.untag_role(RoleName=R_ROLE, TagKeys=["TEAM"]), needs=["r-tag-role"]),
+    Step("r-list-role-tags", lambda c: c.iam.list_role_tags(RoleName=R_ROLE),
+         lambda c, r: expect(names(r["Tags"], "Key") == ["env"], f"tags {r['Tags']}"), needs=["r-untag-role"]),
+    Step("r-list-roles-paginated", lambda c: list(c.iam.get_paginator("list_roles").paginate(
+        PathPrefix="/e2e/", PaginationConfig={"PageSize": 1})),
+         lambda c, r: expect([x["RoleName"] for p in r for x in p["Roles"]] == [R_ROLE], f"role pages {r}"),
+         needs=["r-create-role"]),
+    Step("r-cli-get-role", lambda c: c.cli("iam", "get-role", "--role-name", R_ROLE),
+         lambda c, r: expect(r["Role"]["RoleName"] == R_ROLE, f"get-role output {r}"), needs=["r-create-role"]),
+
+    # Instance profiles: one role each.
+    Step("r-create-instance-profile", lambda c: c.iam.create_instance_profile(InstanceProfileName=R_PROFILE, Path="/e2e/"),
+         lambda c, r: expect(r["InstanceProfile"]["InstanceProfileId"].startswith("AIPA") and r["InstanceProfile"]["Roles"] == [],
+                             f"profile {r}")),
+    Step("r-create-instance-profile-2", lambda c: c.iam.create_instance_profile(InstanceProfileName=R_PROFILE2)),
+    Step("r-add-role-to-profile", lambda c: c.iam.add_role_to_instance_profile(InstanceProfileName=R_PROFILE, RoleName=R_ROLE),
+         needs=["r-create-role", "r-create-instance-profile"]),
+    Step("r-add-second-role-to-profile", lambda c: c.iam.add_role_to_instance_profile(InstanceProfileName=R_PROFILE, RoleName=R_ROLE),
+         error="LimitExceeded", needs=["r-add-role-to-profile"]),
+    Step("r-add-role-to-profile-2", lambda c: c.iam.add_role_to_instance_profile(InstanceProfileName=R_PROFILE2, RoleName=R_ROLE),
+         needs=["r-create-role", "r-create-instance-profile-2"]),
+    Step("r-get-instance-profile", lambda c: c.iam.get_instance_profile(InstanceProfileName=R_PROFILE),
+         lambda c, r: expect(names(r["InstanceProfile"]["Roles"], "RoleName") == [R_ROLE], f"profile {r}"),
+         needs=["r-add-role-to-profile"]),
+    Step("r-list-instance-profiles-for-role", lambda c: list(c.iam.get_paginator("list_instance_profiles_for_role").paginate(
+        RoleName=R_ROLE, PaginationConfig={"PageSize": 1})),
+         lambda c, r: expect([x["InstanceProfileName"] for p in r for x in p["InstanceProfiles"]] == [R_PROFILE2, R_PROFILE],
+                             f"profile pages {r}"),
+         needs=["r-add-role-to-profile", "r-add-role-to-profile-2"]),
+    Step("r-delete-role-in-profile", lambda c: c.iam.delete_role(RoleName=R_ROLE), error="DeleteConflict",
+         needs=["r-add-role-to-profile"]),
+    Step("r-delete-profile-with-role", lambda c: c.iam.delete_instance_profile(InstanceProfileName=R_PROFILE), error="DeleteConflict",
+         needs=["r-add-role-to-profile"]),
+
+    # OIDC providers and a web-identity role trusting one.
+    Step("r-create-oidc-provider", lambda c: c.iam.create_open_id_connect_provider(Url=R_OIDC_URL, ClientIDList=["sts.amazonaws.com"]),
+         save("r_oidc_arn", lambda r: r["OpenIDConnectProviderArn"])),
+    Step("r-create-oidc-provider-again", lambda c: c.iam.create_open_id_connect_provider(Url=R_OIDC_URL), error="EntityAlreadyExists",
+         needs=["r-create-oidc-provider"]),
+    Step("r-add-client-id", lambda c: c.iam.add_client_id_to_open_id_connect_provider(
+        OpenIDConnectProviderArn=c.vars["r_oidc_arn"], ClientID="e2e-client"), needs=["r-create-oidc-provider"]),
+    Step("r-update-thumbprint", lambda c: c.iam.update_open_id_connect_provider_thumbprint(
+        OpenIDConnectProviderArn=c.vars["r_oidc_arn"], ThumbprintList=["6938fd4d98bab03faadb97b34396831e3780aea1"]),
+         needs=["r-create-oidc-provider"]),
+    Step("r-get-oidc-provider", lambda c: c.iam.get_open_id_connect_provider(OpenIDConnectProviderArn=c.vars["r_oidc_arn"]),
+         lambda c, r: expect(r["Url"] == R_OIDC_URL[8:] and r["ClientIDList"] == ["sts.amazonaws.com", "e2e-client"]
+                             and r["ThumbprintList"] == ["6938fd4d98bab03faadb97b34396831e3780aea1"], f"provider {r}"),
+         needs=["r-add-client-id", "r-update-thumbprint"]),
+    Step("r-list-oidc-providers", lambda c: c.iam.list_open_id_connect_providers(),
+         lambda c, r: expect(c.vars["r_oidc_arn"] in names(r["OpenIDConnectProviderList"], "Arn"), f"providers {r}"),
+         needs=["r-create-oidc-provider"]),
+    Step("r-create-web-identity-role", lambda c: c.iam.create_role(RoleName=R_WEB_ROLE, AssumeRolePolicyDocument=r_web_identity_trust(c.account)),
+         needs=["r-create-oidc-provider"]),
+
+    # Clean-up of the roles-area entities.
+    Step("r-delete-web-identity-role", lambda c: c.iam.delete_role(RoleName=R_WEB_ROLE), needs=["r-create-web-identity-role"]),
+    Step("r-delete-oidc-provider", lambda c: c.iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=c.vars["r_oidc_arn"]),
+         needs=["r-create-oidc-provider"]),
+    Step("r-oidc-provider-gone", lambda c: c.iam.get_open_id_connect_provider(OpenIDConnectProviderArn=c.vars["r_oidc_arn"]),
+         error="NoSuchEntity", needs=["r-delete-oidc-provider"]),
+    Step("r-remove-role-from-profile", lambda c: c.iam.remove_role_from_instance_profile(InstanceProfileName=R_PROFILE, RoleName=R_ROLE),
+         needs=["r-add-role-to-profile"]),
+    Step("r-remove-role-from-profile-2", lambda c: c.iam.remove_role_from_instance_profile(InstanceProfileName=R_PROFILE2, RoleName=R_ROLE),
+         needs=["r-add-role-to-profile-2"]),
+    Step("r-delete-instance-profile", lambda c: c.iam.delete_instance_profile(InstanceProfileName=R_PROFILE),
+         needs=["r-create-instance-profile"]),
+    Step("r-delete-instance-profile-2", lambda c: c.iam.delete_instance_profile(InstanceProfileName=R_PROFILE2),
+         needs=["r-create-instance-profile-2"]),
+    Step("r-delete-role", lambda c: c.iam.delete_role(RoleName=R_ROLE), needs=["r-create-role"]),
+    Step("r-role-gone", lambda c: c.iam.get_role(RoleName=R_ROLE), error="NoSuchEntity", needs=["r-delete-role"]),
+]
+STEPS += ROLE_STEPS
+
+
 class Context:
     def __init__(self, endpoint, account, use_cli):
         self.endpoint, self.account, self.use_cli = endpoint, account, use_cli
