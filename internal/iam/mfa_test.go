@@ -397,3 +397,45 @@ func TestMFADeviceTags(t *testing.T) {
 	wantCode(t, e.svc.TagMFADevice(ctx, testAccount, missing, []Tag{{"a", "b"}}), CodeNoSuchEntity)
 	wantCode(t, e.svc.UntagMFADevice(ctx, testAccount, missing, []string{"a"}), CodeNoSuchEntity)
 }
+
+func TestEnableMFADeviceQuotaRace(t *testing.T) {
+	q := DefaultQuotas()
+	q.MFADevicesPerUser = 1
+	e := newMFAEnv(t, q)
+	ctx := t.Context()
+	e.user(t, "alice")
+	type dev struct {
+		serial string
+		seed   []byte
+	}
+	var devs []dev
+	for i := range 10 {
+		s, seed := e.device(t, "/", "d"+string(rune('0'+i)))
+		devs = append(devs, dev{s, seed})
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	enabled, limited := 0, 0
+	for _, d := range devs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c1, c2 := e.codes(d.seed)
+			err := e.svc.EnableMFADevice(ctx, testAccount, "alice", d.serial, c1, c2)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				enabled++
+			case err.(*Error).Code == CodeLimitExceeded:
+				limited++
+			default:
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if enabled != 1 || limited != len(devs)-1 {
+		t.Fatalf("%d enabled, %d refused by the quota; want 1 and %d", enabled, limited, len(devs)-1)
+	}
+}
