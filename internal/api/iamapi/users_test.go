@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/iamd/iamd/internal/iam"
 	"github.com/iamd/iamd/internal/server/servertest"
 )
 
@@ -344,4 +345,29 @@ func TestUserTagsRenameAndBoundaryThroughTheSDK(t *testing.T) {
 		t.Fatalf("boundary after delete = %+v", u.PermissionsBoundary)
 	}
 	must(c.DeleteUser(ctx, &awsiam.DeleteUserInput{UserName: aws.String("alicia")}))(t)
+}
+
+func TestUsersQuotasThroughTheSDK(t *testing.T) {
+	q := iam.DefaultQuotas()
+	q.UsersPerAccount, q.GroupsPerUser = 3, 2
+	env := servertest.Start(t, servertest.WithQuotas(q))
+	ctx := t.Context()
+	c := env.IAM()
+	for i := range 3 {
+		must(c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String(fmt.Sprintf("u%d", i))}))(t)
+	}
+	_, err := c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("u3")})
+	wantAPIError(t, err, "LimitExceeded", "Cannot exceed quota for UsersPerAccount: 3")
+	for i := range 3 {
+		must(c.CreateGroup(ctx, &awsiam.CreateGroupInput{GroupName: aws.String(fmt.Sprintf("g%d", i))}))(t)
+	}
+	must(c.AddUserToGroup(ctx, &awsiam.AddUserToGroupInput{GroupName: aws.String("g0"), UserName: aws.String("u0")}))(t)
+	must(c.AddUserToGroup(ctx, &awsiam.AddUserToGroupInput{GroupName: aws.String("g1"), UserName: aws.String("u0")}))(t)
+	_, err = c.AddUserToGroup(ctx, &awsiam.AddUserToGroupInput{GroupName: aws.String("g2"), UserName: aws.String("u0")})
+	wantAPIError(t, err, "LimitExceeded", "Cannot exceed quota for GroupsPerUser: 2")
+	_, err = c.RemoveUserFromGroup(ctx, &awsiam.RemoveUserFromGroupInput{GroupName: aws.String("g2"), UserName: aws.String("u0")})
+	wantAPIError(t, err, "NoSuchEntity", "User u0 is not in group g2.")
+	// Deleting a user frees its place in the quota.
+	must(c.DeleteUser(ctx, &awsiam.DeleteUserInput{UserName: aws.String("u2")}))(t)
+	must(c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("u3")}))(t)
 }
