@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -55,23 +57,36 @@ type managedFile struct {
 // name. The data is embedded and checked by the package tests, so a
 // malformed file is a build defect and panics.
 func ManagedPolicies() []ManagedPolicy {
-	ps, err := loadManagedPolicies(managedFS)
-	if err != nil {
-		panic(err)
-	}
-	return ps
+	return slices.Clone(shippedManaged().list)
 }
 
 // ManagedPolicyByARN finds a shipped AWS managed policy by its ARN
 // (case-sensitive, as ARN lookups are).
 func ManagedPolicyByARN(arn string) (ManagedPolicy, bool) {
-	for _, p := range ManagedPolicies() {
-		if p.ARN == arn {
-			return p, true
-		}
-	}
-	return ManagedPolicy{}, false
+	p, ok := shippedManaged().byARN[arn]
+	return p, ok
 }
+
+type managedIndex struct {
+	list  []ManagedPolicy
+	byARN map[string]ManagedPolicy
+}
+
+// shippedManaged parses the embedded set once: the documents weigh a few
+// hundred kilobytes (ReadOnlyAccess alone ~150 KB) and GetPolicy,
+// ListPolicies and the authorization reads look them up on every request.
+// The data is immutable and compiled in, so the parsed form is too.
+var shippedManaged = sync.OnceValue(func() managedIndex {
+	ps, err := loadManagedPolicies(managedFS)
+	if err != nil {
+		panic(err)
+	}
+	idx := managedIndex{list: ps, byARN: make(map[string]ManagedPolicy, len(ps))}
+	for _, p := range ps {
+		idx.byARN[p.ARN] = p
+	}
+	return idx
+})
 
 // IsAWSManagedPolicyARN reports whether arn names a policy in the "aws"
 // account, i.e. an AWS managed policy rather than a customer one.

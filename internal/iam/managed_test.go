@@ -34,6 +34,7 @@ var requiredManaged = []string{
 	"IAMUserChangePassword", "IAMSelfManageServiceSpecificCredentials",
 	"AmazonS3FullAccess", "AmazonS3ReadOnlyAccess", "AmazonEC2FullAccess", "AmazonEC2ReadOnlyAccess",
 	"AmazonSSMManagedInstanceCore", "AWSSupportAccess",
+	"ReadOnlyAccess", "ViewOnlyAccess", "SecurityAudit",
 }
 
 func TestManagedPoliciesWellFormed(t *testing.T) {
