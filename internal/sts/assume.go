@@ -111,7 +111,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller *iam.Identity, in Assum
 
 	// Session policies and tags are checked before the role is looked up:
 	// a malformed request fails the same way whether or not the role exists.
-	packed, err := s.checkSessionPolicies(in)
+	packed, err := checkSessionPolicies(in.Policy, in.PolicyARNs)
 	if err != nil {
 		return AssumeRoleResult{}, err
 	}
@@ -271,26 +271,26 @@ func (s *Service) callerSet(ctx context.Context, caller *iam.Identity) (policy.P
 
 // checkSessionPolicies validates the inline session policy and the policy
 // ARNs, and returns their packed size.
-func (s *Service) checkSessionPolicies(in AssumeRoleInput) (int, error) {
+func checkSessionPolicies(doc string, arns []string) (int, error) {
 	packed := 0
-	if in.Policy != "" {
-		if n := len([]rune(in.Policy)); n > MaxSessionPolicyLength {
-			return 0, validationError(in.Policy, "policy", fmt.Sprintf("Member must have length less than or equal to %d", MaxSessionPolicyLength))
+	if doc != "" {
+		if n := len([]rune(doc)); n > MaxSessionPolicyLength {
+			return 0, validationError(doc, "policy", fmt.Sprintf("Member must have length less than or equal to %d", MaxSessionPolicyLength))
 		}
-		if _, err := policy.Parse(policy.KindSession, []byte(in.Policy)); err != nil {
+		if _, err := policy.Parse(policy.KindSession, []byte(doc)); err != nil {
 			var ve *policy.ValidationError
 			if errors.As(err, &ve) {
 				return 0, iam.MalformedPolicy("%s", ve.AWSMessage())
 			}
 			return 0, iam.MalformedPolicy("%s", err.Error())
 		}
-		packed += policy.Size([]byte(in.Policy))
+		packed += policy.Size([]byte(doc))
 	}
-	if len(in.PolicyARNs) > MaxSessionPolicyARNs {
-		return 0, validationError("["+strings.Join(in.PolicyARNs, ", ")+"]", "policyArns",
+	if len(arns) > MaxSessionPolicyARNs {
+		return 0, validationError("["+strings.Join(arns, ", ")+"]", "policyArns",
 			fmt.Sprintf("Member must have length less than or equal to %d", MaxSessionPolicyARNs))
 	}
-	for _, arn := range in.PolicyARNs {
+	for _, arn := range arns {
 		a, err := iam.ParseARN(arn)
 		if err != nil || a.Service != "iam" || !strings.HasPrefix(a.Resource, "policy/") {
 			return 0, invalidParameter("The policy ARN %s is not valid.", arn)

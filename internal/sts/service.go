@@ -6,6 +6,7 @@ package sts
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -45,6 +46,15 @@ type Config struct {
 	// other caller nothing, so only a trust policy that names the calling
 	// user, role or session itself (same account) lets it assume the role.
 	CallerPolicies CallerPolicies
+
+	// Web identity federation: OIDCTimeout bounds each discovery and JWKS
+	// fetch (zero: DefaultOIDCTimeout); OIDCRoots replaces the system CAs
+	// for issuers' certificates (nil: the system pool); plain-HTTP issuers
+	// are accepted only on loopback addresses and only with
+	// AllowLoopbackHTTPIssuers (local clusters, tests).
+	OIDCTimeout              time.Duration
+	OIDCRoots                *x509.CertPool
+	AllowLoopbackHTTPIssuers bool
 }
 
 // Service issues and verifies STS credentials.
@@ -56,6 +66,7 @@ type Service struct {
 	rand     io.Reader
 	log      *slog.Logger
 	policies CallerPolicies
+	oidc     *oidcKeys
 }
 
 // New builds the service.
@@ -73,6 +84,7 @@ func New(cfg Config) (*Service, error) {
 	return &Service{
 		store: cfg.Store, iam: cfg.IAM, keys: keys, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
 		policies: cfg.CallerPolicies,
+		oidc:     newOIDCKeys(cfg.Now, cfg.OIDCTimeout, cfg.AllowLoopbackHTTPIssuers, cfg.OIDCRoots),
 	}, nil
 }
 

@@ -96,6 +96,45 @@ func Register(srv *api.Server, d Deps) {
 		}
 		return out, nil
 	})
+	registerWebIdentity(srv, d)
+}
+
+// registerWebIdentity adds the unsigned AssumeRoleWithWebIdentity.
+func registerWebIdentity(srv *api.Server, d Deps) {
+	api.Handle(srv, "AssumeRoleWithWebIdentity", func(ctx context.Context, _ api.Caller, in *stsshape.AssumeRoleWithWebIdentityInput) (*stsshape.AssumeRoleWithWebIdentityOutput, error) {
+		req := sts.AssumeRoleWithWebIdentityInput{
+			RoleARN:          in.RoleArn,
+			RoleSessionName:  in.RoleSessionName,
+			WebIdentityToken: in.WebIdentityToken,
+			Duration:         seconds(in.DurationSeconds),
+			Policy:           deref(in.Policy),
+		}
+		for _, p := range in.PolicyArns {
+			req.PolicyARNs = append(req.PolicyARNs, deref(p.Arn))
+		}
+		if ri := api.RequestFromContext(ctx); ri != nil {
+			req.SourceIP = sourceIP(ri.RemoteAddr)
+		}
+		res, err := d.STS.AssumeRoleWithWebIdentity(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		out := &stsshape.AssumeRoleWithWebIdentityOutput{
+			Credentials:                 credentials(res.Credentials),
+			AssumedRoleUser:             &stsshape.AssumedRoleUser{AssumedRoleId: res.AssumedRoleID, Arn: res.ARN},
+			SubjectFromWebIdentityToken: &res.Subject,
+			Provider:                    &res.Provider,
+			Audience:                    &res.Audience,
+		}
+		if res.HasPackedPolicy {
+			n := int32(res.PackedPolicy)
+			out.PackedPolicySize = &n
+		}
+		if res.SourceIdentity != "" {
+			out.SourceIdentity = &res.SourceIdentity
+		}
+		return out, nil
+	})
 }
 
 // identity is the caller as the Authenticator produced it; the signed STS
