@@ -53,7 +53,10 @@ type Statement struct {
 	HasResource bool
 
 	Conditions []Condition
-	Pos        Pos
+	// Pos is the statement's opening brace; End is just past its closing
+	// brace (the simulator's StartPosition and EndPosition).
+	Pos Pos
+	End Pos
 }
 
 // String is a string value with its position.

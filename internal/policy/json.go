@@ -26,6 +26,7 @@ const (
 type jsonNode struct {
 	kind    jsonKind
 	pos     Pos
+	end     Pos    // objects: just past the closing brace
 	text    string // string value, number literal, "true"/"false"
 	elems   []*jsonNode
 	members []jsonMember
@@ -301,6 +302,7 @@ func (r *jsonReader) object() (*jsonNode, error) {
 	r.skipSpace()
 	if r.i < len(r.src) && r.src[r.i] == '}' {
 		r.advance()
+		n.end = r.pos()
 		return n, nil
 	}
 	for {
@@ -333,6 +335,7 @@ func (r *jsonReader) object() (*jsonNode, error) {
 			r.advance()
 		case '}':
 			r.advance()
+			n.end = r.pos()
 			return n, nil
 		default:
 			return nil, r.errf("expected ',' or '}'")

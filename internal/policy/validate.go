@@ -271,7 +271,7 @@ func (v *validator) stringList(n *jsonNode, path string, allowNull bool) ([]Stri
 }
 
 func (v *validator) statement(n *jsonNode, path string, p *Policy) Statement {
-	s := Statement{Pos: n.pos}
+	s := Statement{Pos: n.pos, End: n.end}
 	var effect, action, notAction, resource, notResource, principal, notPrincipal, cond *jsonMember
 	for i := range n.members {
 		m := &n.members[i]

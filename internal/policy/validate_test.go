@@ -242,3 +242,26 @@ func TestParseKind(t *testing.T) {
 		t.Fatal("unknown kind accepted")
 	}
 }
+
+// TestStatementSpan: each statement's opening brace and the position just
+// past its closing brace (the simulator reports both).
+func TestStatementSpan(t *testing.T) {
+	doc := "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"},\n  {\"Effect\":\"Deny\",\n   \"Action\":\"s3:Delete*\",\"Resource\":\"*\"}]}"
+	p, err := Parse(KindIdentity, []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][2]Pos{{{1, 38}, {1, 87}}, {{2, 3}, {3, 41}}}
+	for i, w := range want {
+		if s := p.Statements[i]; s.Pos != w[0] || s.End != w[1] {
+			t.Errorf("statement %d spans %v-%v, want %v-%v", i, s.Pos, s.End, w[0], w[1])
+		}
+	}
+	p, err = Parse(KindIdentity, []byte(`{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := p.Statements[0]; s.Pos != (Pos{1, 14}) || s.End != (Pos{1, 60}) {
+		t.Errorf("single statement spans %v-%v", s.Pos, s.End)
+	}
+}
