@@ -181,7 +181,8 @@ type PasswordSignIn struct {
 // for an unknown user, a user without a login profile, a wrong password and
 // a password expired under a HardExpiry policy; callers report them all
 // alike. On success it records the sign-in as the user's PasswordLastUsed
-// (bookkeeping, no revision bump).
+// (bookkeeping, no revision bump) and, when the stored hash was made with
+// other argon2id parameters than the service's, stores a fresh hash.
 func (s *Service) VerifyUserPassword(ctx context.Context, accountID, userName, password string) (PasswordSignIn, bool, error) {
 	var u store.User
 	var lp store.LoginProfile
@@ -233,12 +234,31 @@ func (s *Service) VerifyUserPassword(ctx context.Context, accountID, userName, p
 			res.ResetRequired = true
 		}
 	}
+	// A hash made with older parameters is replaced while the password is
+	// at hand (its change time stays: the password did not change).
+	var rehash string
+	if s.passwords.NeedsRehash(lp.PasswordHash) {
+		if rehash, err = s.passwords.Hash(password); err != nil {
+			return PasswordSignIn{}, false, internalError(err)
+		}
+	}
 	err = s.tx(ctx, func(tx store.Txn) error {
 		err := tx.RecordUserPasswordUse(ctx, accountID, u.ID, now)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil // deleted meanwhile: nothing to record
 		}
-		return err
+		if err != nil || rehash == "" {
+			return err
+		}
+		cur, err := tx.GetLoginProfile(ctx, accountID, u.ID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && cur.PasswordHash != lp.PasswordHash) {
+			return nil // removed or changed meanwhile: leave it
+		}
+		if err != nil {
+			return err
+		}
+		cur.PasswordHash = rehash
+		return tx.UpdateLoginProfile(ctx, cur)
 	})
 	if err != nil {
 		return PasswordSignIn{}, false, err

@@ -2,11 +2,13 @@ package iam
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/iamd/iamd/internal/secret"
 	"github.com/iamd/iamd/internal/store"
 )
 
@@ -556,5 +558,54 @@ func TestGetRootUserAndGroupsOfUser(t *testing.T) {
 	var none []Group
 	if none, err = env.svc.GroupsOfUser(context.Background(), testAccount, "AIDANOBODY"); err != nil || len(none) != 0 {
 		t.Fatalf("GroupsOfUser(unknown) = %v, %v", none, err)
+	}
+}
+
+func TestVerifyUserPasswordRehashesOldParameters(t *testing.T) {
+	env := newUsersEnv(t)
+	ctx := t.Context()
+	mustUser(t, env.svc, "alice", "/")
+	const pw = "Correct-Horse-9"
+	if _, err := env.svc.CreateLoginProfile(ctx, testAccount, "alice", pw, false); err != nil {
+		t.Fatal(err)
+	}
+	storedHash := func() string {
+		var lp store.LoginProfile
+		err := env.store.View(ctx, func(tx store.Txn) error {
+			u, err := tx.GetUserByName(ctx, testAccount, "alice")
+			if err != nil {
+				return err
+			}
+			lp, err = tx.GetLoginProfile(ctx, testAccount, u.ID)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lp.PasswordHash
+	}
+	before := storedHash()
+	// The same parameters: nothing to do.
+	if _, ok, err := env.svc.VerifyUserPassword(ctx, testAccount, "alice", pw); !ok || err != nil {
+		t.Fatalf("VerifyUserPassword = %v, %v", ok, err)
+	}
+	if storedHash() != before {
+		t.Fatal("hash replaced although its parameters are current")
+	}
+	// Stronger parameters (a newer configuration): the next sign-in rehashes.
+	stronger, err := secret.NewPasswordHasher(rand.Reader, secret.PasswordParams{Memory: 128, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.svc.passwords = stronger
+	if _, ok, err := env.svc.VerifyUserPassword(ctx, testAccount, "alice", pw); !ok || err != nil {
+		t.Fatalf("VerifyUserPassword = %v, %v", ok, err)
+	}
+	after := storedHash()
+	if after == before || !strings.Contains(after, "m=128,t=2") || stronger.NeedsRehash(after) {
+		t.Fatalf("hash not upgraded: %s", after)
+	}
+	if _, ok, err := env.svc.VerifyUserPassword(ctx, testAccount, "alice", pw); !ok || err != nil {
+		t.Fatalf("after rehash: %v, %v", ok, err)
 	}
 }
