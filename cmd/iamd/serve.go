@@ -98,7 +98,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("listening", "addr", addr, "account", account, "data_dir", cfg.DataDir)
-	log.Info("try: " + credsHint + "aws --endpoint-url http://" + addr + " iam list-users")
+	log.Info("try: " + credsHint + "aws --endpoint-url http://" + dialAddr(addr) + " iam list-users")
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -299,4 +299,17 @@ func absPath(p string) string {
 		return a
 	}
 	return p
+}
+
+// dialAddr is where a local client reaches a listener on addr: loopback
+// when it listens on every interface.
+func dialAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		return net.JoinHostPort("127.0.0.1", port)
+	}
+	return addr
 }

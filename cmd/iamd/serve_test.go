@@ -310,3 +310,17 @@ func TestMigrateCommand(t *testing.T) {
 		t.Errorf("master.key: %v", err)
 	}
 }
+
+func TestDialAddr(t *testing.T) {
+	for in, want := range map[string]string{
+		"127.0.0.1:8080":  "127.0.0.1:8080",
+		"0.0.0.0:8080":    "127.0.0.1:8080",
+		"[::]:9000":       "127.0.0.1:9000",
+		"iamd.local:8080": "iamd.local:8080",
+		"[::1]:8080":      "[::1]:8080",
+	} {
+		if got := dialAddr(in); got != want {
+			t.Errorf("dialAddr(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

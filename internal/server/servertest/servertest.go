@@ -287,6 +287,23 @@ func (c clockPresigner) PresignHTTP(ctx context.Context, creds aws.Credentials, 
 	return c.s.PresignHTTP(ctx, creds, r, payloadHash, service, region, c.now(), optFns...)
 }
 
+// CreateUserWithKey creates the IAM user name (path "/") through the API as
+// root, with one access key, and returns the key. It fails the test if the
+// users area refuses.
+func (e *Env) CreateUserWithKey(t testing.TB, name string) (accessKeyID, secretKey string) {
+	t.Helper()
+	ctx := context.Background()
+	c := e.IAM()
+	if _, err := c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String(name)}); err != nil {
+		t.Fatalf("servertest: CreateUser %s: %v", name, err)
+	}
+	out, err := c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String(name)})
+	if err != nil {
+		t.Fatalf("servertest: CreateAccessKey %s: %v", name, err)
+	}
+	return aws.ToString(out.AccessKey.AccessKeyId), aws.ToString(out.AccessKey.SecretAccessKey)
+}
+
 // Sign signs a raw request (whose body is body) for service ("iam" or
 // "sts") with the given key at the fake clock's time, as an SDK would.
 func (e *Env) Sign(t testing.TB, req *http.Request, body []byte, service, keyID, secretKey string) {

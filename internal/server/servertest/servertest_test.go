@@ -261,3 +261,21 @@ func TestOptions(t *testing.T) {
 		t.Fatalf("root key: %+v, %v", cred, err)
 	}
 }
+
+// A user made with CreateUserWithKey signs requests as itself.
+func TestCreateUserWithKey(t *testing.T) {
+	env := servertest.Start(t)
+	keyID, secretKey := env.CreateUserWithKey(t, "alice")
+	out, err := env.STSAs(t, keyID, secretKey, "").GetCallerIdentity(t.Context(), &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(out.Arn) != "arn:aws:iam::"+env.AccountID+":user/alice" {
+		t.Fatalf("caller %+v", out)
+	}
+	// Without policies the user may do nothing in IAM.
+	_, err = env.IAMAs(t, keyID, secretKey).ListUsers(t.Context(), &awsiam.ListUsersInput{})
+	if code, _ := apiError(t, err); code != "AccessDenied" {
+		t.Fatalf("ListUsers as alice: %v", err)
+	}
+}
