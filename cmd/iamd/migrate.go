@@ -39,6 +39,9 @@ func migrate(ctx context.Context, cfg config, stdout io.Writer) error {
 		return fmt.Errorf("data directory: %w", err)
 	}
 	path := filepath.Join(cfg.DataDir, databaseFile)
+	if err := createPrivate(path); err != nil {
+		return err
+	}
 	st, err := sqlite.Open(ctx, path, sqlite.Options{})
 	if err != nil {
 		return err

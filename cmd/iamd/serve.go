@@ -64,6 +64,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
+	if fi, err := os.Stat(cfg.DataDir); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		log.Warn("the data directory is accessible to group or others; chmod 700 it", "data_dir", cfg.DataDir, "mode", fmt.Sprintf("%04o", fi.Mode().Perm()))
+	}
 	st, sealer, err := openData(ctx, cfg, true)
 	if err != nil {
 		return err
@@ -132,7 +135,11 @@ func openData(ctx context.Context, cfg config, migrate bool) (*sqlite.Store, *se
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, databaseFile), sqlite.Options{Migrate: migrate})
+	path := filepath.Join(cfg.DataDir, databaseFile)
+	if err := createPrivate(path); err != nil {
+		return nil, nil, err
+	}
+	st, err := sqlite.Open(ctx, path, sqlite.Options{Migrate: migrate})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -312,4 +319,19 @@ func dialAddr(addr string) string {
 		return net.JoinHostPort("127.0.0.1", port)
 	}
 	return addr
+}
+
+// createPrivate creates an empty file with mode 0600 unless it exists.
+// SQLite creates its -wal and -shm files with the database's mode, so the
+// database and its journals stay private to the owner even in a data
+// directory that others may list.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }

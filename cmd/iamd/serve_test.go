@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
@@ -151,10 +152,21 @@ func TestServeFirstStartAndRestart(t *testing.T) {
 	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
 		t.Errorf("data dir: %v %v", fi.Mode(), err)
 	}
-	for _, name := range []string{"iamd.db", "master.key"} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+	for _, name := range []string{"iamd.db", "iamd.db-wal", "master.key"} {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Error(err)
+		} else if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %04o, want 0600", name, fi.Mode().Perm())
 		}
+	}
+	// The Go SDK reads the file as written (the README's snippet).
+	sdkCfg, err := awsconfig.LoadDefaultConfig(t.Context(), awsconfig.WithRegion("us-east-1"),
+		awsconfig.WithSharedCredentialsFiles([]string{credsPath}), awsconfig.WithSharedConfigFiles([]string{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if creds, err := sdkCfg.Credentials.Retrieve(t.Context()); err != nil || creds.Source != "SharedConfigCredentials: "+credsPath {
+		t.Errorf("the Go SDK read %+v, %v", creds, err)
 	}
 	first, err := os.ReadFile(credsPath)
 	if err != nil {
