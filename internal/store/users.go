@@ -143,4 +143,13 @@ type LoginProfileStore interface {
 	UpdateLoginProfile(ctx context.Context, lp LoginProfile) error
 	// DeleteLoginProfile removes the user's profile; ErrNotFound if none.
 	DeleteLoginProfile(ctx context.Context, accountID, userID string) error
+
+	// AddPasswordHistory records hash as the user's most recent previous
+	// password (replaced at replacedAt) and keeps only the newest keep
+	// entries; ErrNotFound if the user does not exist. The history goes with
+	// the user, not with the login profile.
+	AddPasswordHistory(ctx context.Context, accountID, userID, hash string, replacedAt time.Time, keep int) error
+	// ListPasswordHistory returns the user's previous password hashes,
+	// newest first (PasswordReusePrevention).
+	ListPasswordHistory(ctx context.Context, accountID, userID string) ([]string, error)
 }

@@ -274,3 +274,32 @@ func (t *txn) DeleteLoginProfile(ctx context.Context, accountID, userID string) 
 	return t.execOne(ctx, accountID, "login profile of "+userID,
 		`DELETE FROM login_profiles WHERE account_id = ? AND user_id = ?`, accountID, userID)
 }
+
+func (t *txn) AddPasswordHistory(ctx context.Context, accountID, userID, hash string, replacedAt time.Time, keep int) error {
+	// seq grows per user; selecting the user in accountID makes a foreign or
+	// missing user insert nothing (ErrNotFound).
+	res, err := t.exec(ctx, accountID, `INSERT INTO password_history (account_id, user_id, seq, password_hash, replaced_at)
+SELECT u.account_id, u.user_id,
+       COALESCE((SELECT MAX(h.seq) FROM password_history h WHERE h.user_id = u.user_id), 0) + 1, ?, ?
+FROM users u WHERE u.account_id = ? AND u.user_id = ?`, hash, timeText(replacedAt), accountID, userID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return classify(err)
+	} else if n == 0 {
+		return fmt.Errorf("%w: user %s", store.ErrNotFound, userID)
+	}
+	_, err = t.exec(ctx, accountID, `DELETE FROM password_history WHERE account_id = ? AND user_id = ? AND seq <=
+(SELECT MAX(seq) FROM password_history WHERE account_id = ? AND user_id = ?) - ?`,
+		accountID, userID, accountID, userID, max(keep, 0))
+	return err
+}
+
+func (t *txn) ListPasswordHistory(ctx context.Context, accountID, userID string) ([]string, error) {
+	return queryAll(ctx, t, func(sc scanner) (string, error) {
+		var h string
+		err := sc.Scan(&h)
+		return h, err
+	}, `SELECT password_hash FROM password_history WHERE account_id = ? AND user_id = ? ORDER BY seq DESC`, accountID, userID)
+}

@@ -454,3 +454,41 @@ func (s *Suite) TestUsersQuotaRace(t *testing.T) {
 		t.Fatalf("%d users after the race, want exactly %d", n, limit)
 	}
 }
+
+func (s *Suite) TestUsersPasswordHistory(t *testing.T) {
+	st := s.Store(t)
+	NewAccount(t, st, Account1)
+	NewAccount(t, st, Account2)
+	ctx := t.Context()
+	u := testUser(Account1, "AIDAUSER0000000000001", "alice", "/")
+	MustTx(t, st, func(tx store.Txn) error { return tx.CreateUser(ctx, u) })
+	history := func() []string {
+		h, err := Get(t, st, func(ctx context.Context, tx store.Txn) ([]string, error) {
+			return tx.ListPasswordHistory(ctx, Account1, u.ID)
+		})
+		WantErr(t, err, nil)
+		return h
+	}
+	if h := history(); len(h) != 0 {
+		t.Fatalf("new user's history = %v", h)
+	}
+	for i := 1; i <= 5; i++ {
+		ExpectBump(t, st, Account1, func(ctx context.Context, tx store.Txn) error {
+			return tx.AddPasswordHistory(ctx, Account1, u.ID, fmt.Sprintf("h%d", i), T0.Add(time.Duration(i)*time.Minute), 3)
+		})
+	}
+	if h := history(); fmt.Sprint(h) != "[h5 h4 h3]" {
+		t.Fatalf("history = %v, want the newest 3, newest first", h)
+	}
+	WantErr(t, st.Tx(ctx, func(tx store.Txn) error {
+		return tx.AddPasswordHistory(ctx, Account2, u.ID, "x", T0, 3)
+	}), store.ErrNotFound)
+	WantErr(t, st.Tx(ctx, func(tx store.Txn) error {
+		return tx.AddPasswordHistory(ctx, Account1, "AIDANOPE000000000000", "x", T0, 3)
+	}), store.ErrNotFound)
+	// The history goes with the user.
+	MustTx(t, st, func(tx store.Txn) error { return tx.DeleteUser(ctx, Account1, u.ID) })
+	if h := history(); len(h) != 0 {
+		t.Fatalf("history of a deleted user = %v", h)
+	}
+}
