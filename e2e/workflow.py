@@ -501,6 +501,142 @@ ROLE_STEPS = [
 STEPS += ROLE_STEPS
 
 
+# Policies area in depth: documents returned as submitted, the 5-version limit, AWS managed policies (read-only,
+# attachable, counted per account), attachments, entities, inline size quotas, authorization details (own entities,
+# own clean-up). Run after ROLE_STEPS.
+P_POLICY = PREFIX + "reader"
+P_ROLE = PREFIX + "p-app"
+P_READONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+# White space, key order and escapes that a re-serialisation would lose.
+P_DOC = '{\n  "Version": "2012-10-17",\n\t"Statement": [{"Sid": "Caf\\u00e9", "Effect": "Allow", "Action": ["s3:Get*"], "Resource": "*"}]\n}\n'
+
+
+def p_version_doc(i):
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": f"V{i}", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]})
+
+
+def p_big_inline():
+    return json.dumps({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                                      "Resource": "arn:aws:s3:::" + "x" * 10300}]})
+
+
+def p_raw_document(c, arn, version):
+    """The document exactly as the server sends it: botocore decodes and parses it, so ask without that handler."""
+    import urllib.parse
+    client = c.iam
+    handlers = client.meta.events
+    captured = {}
+
+    def grab(parsed, **kw):
+        captured["doc"] = parsed.get("PolicyVersion", {}).get("Document")
+    handlers.register_first("after-call.iam.GetPolicyVersion", grab)
+    try:
+        client.get_policy_version(PolicyArn=arn, VersionId=version)
+    finally:
+        handlers.unregister("after-call.iam.GetPolicyVersion", grab)
+    doc = captured.get("doc")
+    return urllib.parse.unquote(doc) if isinstance(doc, str) else doc
+
+
+POLICY_STEPS = [
+    Step("p-create-policy", lambda c: c.iam.create_policy(
+        PolicyName=P_POLICY, Path="/e2e/", PolicyDocument=P_DOC, Description="reads",
+        Tags=[{"Key": "team", "Value": "qa"}]),
+         save("p_arn", lambda r: r["Policy"]["Arn"])),
+    Step("p-create-policy-duplicate", lambda c: c.iam.create_policy(PolicyName=P_POLICY.upper(), PolicyDocument=P_DOC),
+         error="EntityAlreadyExists", needs=["p-create-policy"]),
+    Step("p-create-policy-no-version", lambda c: c.iam.create_policy(PolicyName=PREFIX + "nov", PolicyDocument=json.dumps(
+        {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})), error="MalformedPolicyDocument"),
+    Step("p-get-policy", lambda c: c.iam.get_policy(PolicyArn=c.vars["p_arn"]),
+         lambda c, r: expect(r["Policy"]["Description"] == "reads" and r["Policy"]["Tags"] == [{"Key": "team", "Value": "qa"}]
+                             and r["Policy"]["AttachmentCount"] == 0, f"policy {r['Policy']}"),
+         needs=["p-create-policy"]),
+    Step("p-get-policy-version-exact", lambda c: p_raw_document(c, c.vars["p_arn"], "v1"),
+         lambda c, r: expect(r == P_DOC or r == json.loads(P_DOC), f"document {r!r}"),
+         needs=["p-create-policy"]),
+    *[Step(f"p-create-policy-version-{i}", lambda c, i=i: c.iam.create_policy_version(
+        PolicyArn=c.vars["p_arn"], PolicyDocument=p_version_doc(i), SetAsDefault=(i == 3)),
+        lambda c, r, i=i: expect(r["PolicyVersion"]["VersionId"] == f"v{i}", f"version {r}"),
+        needs=["p-create-policy"]) for i in range(2, 6)],
+    Step("p-create-policy-version-6", lambda c: c.iam.create_policy_version(PolicyArn=c.vars["p_arn"], PolicyDocument=p_version_doc(6)),
+         error="LimitExceeded", needs=["p-create-policy-version-5"]),
+    Step("p-list-policy-versions-paginated",
+         lambda c: list(c.iam.get_paginator("list_policy_versions").paginate(PolicyArn=c.vars["p_arn"], PaginationConfig={"PageSize": 2})),
+         lambda c, r: expect([(v["VersionId"], v["IsDefaultVersion"]) for p in r for v in p["Versions"]]
+                             == [("v5", False), ("v4", False), ("v3", True), ("v2", False), ("v1", False)], f"versions {r}"),
+         needs=["p-create-policy-version-5"]),
+    Step("p-delete-default-version", lambda c: c.iam.delete_policy_version(PolicyArn=c.vars["p_arn"], VersionId="v3"),
+         error="DeleteConflict", needs=["p-create-policy-version-3"]),
+    Step("p-delete-policy-with-versions", lambda c: c.iam.delete_policy(PolicyArn=c.vars["p_arn"]),
+         error="DeleteConflict", needs=["p-create-policy-version-2"]),
+    Step("p-set-default-version", lambda c: c.iam.set_default_policy_version(PolicyArn=c.vars["p_arn"], VersionId="v1"),
+         needs=["p-create-policy-version-2"]),
+    Step("p-list-local-policies", lambda c: c.iam.list_policies(Scope="Local", PathPrefix="/e2e/"),
+         lambda c, r: expect(names(r["Policies"], "PolicyName") == [P_POLICY] and "Description" not in r["Policies"][0],
+                             f"policies {r['Policies']}"),
+         needs=["p-create-policy"]),
+    Step("p-list-aws-policies-paginated",
+         lambda c: list(c.iam.get_paginator("list_policies").paginate(Scope="AWS", PaginationConfig={"PageSize": 4})),
+         lambda c, r: expect({"ReadOnlyAccess", "SecurityAudit", "ViewOnlyAccess", "AdministratorAccess"}
+                             <= {p["PolicyName"] for page in r for p in page["Policies"]}, "AWS managed policies missing")),
+    Step("p-get-aws-policy", lambda c: c.iam.get_policy(PolicyArn=P_READONLY),
+         save("p_ro_version", lambda r: r["Policy"]["DefaultVersionId"])),
+    Step("p-get-aws-policy-version", lambda c: c.iam.get_policy_version(PolicyArn=P_READONLY, VersionId=c.vars["p_ro_version"]),
+         lambda c, r: expect(len(r["PolicyVersion"]["Document"]["Statement"]) >= 1, f"document {str(r)[:200]}"),
+         needs=["p-get-aws-policy"]),
+    Step("p-create-aws-policy-version", lambda c: c.iam.create_policy_version(PolicyArn=P_READONLY, PolicyDocument=READ_POLICY),
+         error="AccessDenied"),
+    Step("p-delete-aws-policy", lambda c: c.iam.delete_policy(PolicyArn=P_READONLY), error="AccessDenied"),
+    Step("p-create-role", lambda c: c.iam.create_role(RoleName=P_ROLE, AssumeRolePolicyDocument=r_service_trust())),
+    Step("p-attach-local", lambda c: c.iam.attach_role_policy(RoleName=P_ROLE, PolicyArn=c.vars["p_arn"]),
+         needs=["p-create-role", "p-create-policy"]),
+    Step("p-attach-aws", lambda c: c.iam.attach_role_policy(RoleName=P_ROLE, PolicyArn=P_READONLY), needs=["p-create-role"]),
+    Step("p-attach-aws-again", lambda c: c.iam.attach_role_policy(RoleName=P_ROLE, PolicyArn=P_READONLY), needs=["p-attach-aws"]),
+    Step("p-attach-missing", lambda c: c.iam.attach_role_policy(
+        RoleName=P_ROLE, PolicyArn=f"arn:aws:iam::{c.account}:policy/{PREFIX}missing"), error="NoSuchEntity", needs=["p-create-role"]),
+    Step("p-list-attached-role-policies", lambda c: c.iam.list_attached_role_policies(RoleName=P_ROLE),
+         lambda c, r: expect(sorted(names(r["AttachedPolicies"], "PolicyName")) == sorted([P_POLICY, "ReadOnlyAccess"]), f"attached {r}"),
+         needs=["p-attach-local", "p-attach-aws"]),
+    Step("p-aws-policy-attachment-count", lambda c: c.iam.get_policy(PolicyArn=P_READONLY),
+         lambda c, r: expect(r["Policy"]["AttachmentCount"] >= 1, f"policy {r['Policy']}"), needs=["p-attach-aws"]),
+    Step("p-list-entities-for-policy", lambda c: c.iam.list_entities_for_policy(PolicyArn=c.vars["p_arn"], EntityFilter="Role"),
+         lambda c, r: expect(names(r["PolicyRoles"], "RoleName") == [P_ROLE] and r["PolicyUsers"] == [], f"entities {r}"),
+         needs=["p-attach-local"]),
+    Step("p-delete-policy-attached", lambda c: c.iam.delete_policy(PolicyArn=c.vars["p_arn"]), error="DeleteConflict",
+         needs=["p-attach-local"]),
+    Step("p-put-role-policy", lambda c: c.iam.put_role_policy(RoleName=P_ROLE, PolicyName="inline", PolicyDocument=INLINE_POLICY),
+         needs=["p-create-role"]),
+    Step("p-get-role-policy", lambda c: c.iam.get_role_policy(RoleName=P_ROLE, PolicyName="INLINE"),
+         lambda c, r: expect(r["PolicyDocument"] == json.loads(INLINE_POLICY) and r["PolicyName"] == "inline", f"inline {r}"),
+         needs=["p-put-role-policy"]),
+    Step("p-put-role-policy-too-big", lambda c: c.iam.put_role_policy(RoleName=P_ROLE, PolicyName="big", PolicyDocument=p_big_inline()),
+         error="LimitExceeded", needs=["p-create-role"]),
+    Step("p-list-role-policies", lambda c: c.iam.list_role_policies(RoleName=P_ROLE),
+         lambda c, r: expect(r["PolicyNames"] == ["inline"], f"names {r}"), needs=["p-put-role-policy"]),
+    Step("p-authorization-details", lambda c: c.iam.get_account_authorization_details(Filter=["Role", "LocalManagedPolicy"]),
+         lambda c, r: expect(P_ROLE in names(r["RoleDetailList"], "RoleName") and P_POLICY in names(r["Policies"], "PolicyName")
+                             and r["UserDetailList"] == [], f"details {str(r)[:300]}"),
+         needs=["p-attach-local"]),
+    Step("p-authorization-details-paginated",
+         lambda c: list(c.iam.get_paginator("get_account_authorization_details").paginate(PaginationConfig={"PageSize": 1})),
+         lambda c, r: expect(P_ROLE in [d["RoleName"] for p in r for d in p["RoleDetailList"]], "role missing from pages"),
+         needs=["p-create-role"]),
+    # Clean-up of the policies-area entities.
+    Step("p-delete-role-policy", lambda c: c.iam.delete_role_policy(RoleName=P_ROLE, PolicyName="inline"), needs=["p-put-role-policy"]),
+    Step("p-detach-local", lambda c: c.iam.detach_role_policy(RoleName=P_ROLE, PolicyArn=c.vars["p_arn"]), needs=["p-attach-local"]),
+    Step("p-detach-aws", lambda c: c.iam.detach_role_policy(RoleName=P_ROLE, PolicyArn=P_READONLY), needs=["p-attach-aws"]),
+    Step("p-detach-aws-again", lambda c: c.iam.detach_role_policy(RoleName=P_ROLE, PolicyArn=P_READONLY), error="NoSuchEntity",
+         needs=["p-detach-aws"]),
+    Step("p-delete-role", lambda c: c.iam.delete_role(RoleName=P_ROLE), needs=["p-create-role"]),
+    *[Step(f"p-delete-policy-version-{i}", lambda c, i=i: c.iam.delete_policy_version(PolicyArn=c.vars["p_arn"], VersionId=f"v{i}"),
+           needs=["p-set-default-version", f"p-create-policy-version-{i}"]) for i in range(2, 6)],
+    Step("p-delete-policy", lambda c: c.iam.delete_policy(PolicyArn=c.vars["p_arn"]), needs=["p-create-policy"]),
+    Step("p-policy-gone", lambda c: c.iam.get_policy(PolicyArn=c.vars["p_arn"]), error="NoSuchEntity", needs=["p-delete-policy"]),
+]
+STEPS += POLICY_STEPS
+
+
 class Context:
     def __init__(self, endpoint, account, use_cli):
         self.endpoint, self.account, self.use_cli = endpoint, account, use_cli

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -55,9 +56,18 @@ type PolicyVersion struct {
 
 // PolicyKey is the sort key of managed policies in lists that mix customer
 // and AWS managed policies (ListPolicies, attached-policy lists): the
-// case-folded name, then the ARN, so that a customer policy and an AWS
-// managed policy of the same name both have a place in the order.
-func PolicyKey(name, arn string) string { return NameKey(name) + "\x00" + arn }
+// case-folded name, then the account of the ARN ("aws" or the 12 digits),
+// so that a customer policy and an AWS managed policy of the same name both
+// have a place in the order (the customer one first). Names are unique
+// within each account, so the key is unique; it is kept short because it
+// travels in markers, which the API limits to 320 characters.
+func PolicyKey(name, arn string) string {
+	account := arn
+	if parts := strings.SplitN(arn, ":", 6); len(parts) == 6 {
+		account = parts[4]
+	}
+	return NameKey(name) + "\x00" + account
+}
 
 // Policy usage kinds (PolicyFilter.Usage, PolicyEntity.Usage).
 const (

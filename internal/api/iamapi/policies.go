@@ -15,6 +15,7 @@ func registerPolicies(srv *api.Server, d Deps) {
 	registerManagedPolicies(srv, d)
 	registerAttachments(srv, d)
 	registerInlinePolicies(srv, d)
+	registerAuthorizationDetails(srv, d)
 }
 
 func polStr(s *string) string {

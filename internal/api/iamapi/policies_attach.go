@@ -238,3 +238,121 @@ func registerInlinePolicies(srv *api.Server, d Deps) {
 		return &iamshape.DeleteRolePolicyOutput{}, polDeleteInline(ctx, d, c, store.PrincipalRole, in.RoleName, in.PolicyName)
 	})
 }
+
+func polBoundary(arn string) *iamshape.AttachedPermissionsBoundary {
+	if arn == "" {
+		return nil
+	}
+	return &iamshape.AttachedPermissionsBoundary{PermissionsBoundaryType: polPtr("PermissionsBoundaryPolicy"), PermissionsBoundaryArn: polPtr(arn)}
+}
+
+func polInlineDetails(ps []iam.InlinePolicy) []iamshape.PolicyDetail {
+	out := make([]iamshape.PolicyDetail, len(ps))
+	for i, p := range ps {
+		out[i] = iamshape.PolicyDetail{PolicyName: polPtr(p.PolicyName), PolicyDocument: polPtr(p.Document)}
+	}
+	return out
+}
+
+func polAttachedOut(as []iam.AttachedPolicy) []iamshape.AttachedPolicy {
+	out := make([]iamshape.AttachedPolicy, len(as))
+	for i, a := range as {
+		out[i] = iamshape.AttachedPolicy{PolicyName: polPtr(a.PolicyName), PolicyArn: polPtr(a.PolicyARN)}
+	}
+	return out
+}
+
+func polRoleLastUsed(r store.Role) *iamshape.RoleLastUsed {
+	out := &iamshape.RoleLastUsed{}
+	if !r.LastUsedAt.IsZero() {
+		out.LastUsedDate = polTime(r.LastUsedAt)
+		out.Region = polOptStr(r.LastUsedRegion)
+	}
+	return out
+}
+
+// polRoleShape is a role as instance profiles embed it.
+func polRoleShape(accountID string, r store.Role) iamshape.Role {
+	out := iamshape.Role{
+		Path: r.Path, RoleName: r.Name, RoleId: r.ID, Arn: iam.RoleARN(accountID, r.Path, r.Name),
+		CreateDate: r.CreatedAt.UTC(), AssumeRolePolicyDocument: polPtr(r.AssumeRolePolicy),
+		Description: polOptStr(r.Description),
+	}
+	if r.MaxSessionDuration > 0 {
+		out.MaxSessionDuration = polPtr(int32(r.MaxSessionDuration))
+	}
+	return out
+}
+
+func registerAuthorizationDetails(srv *api.Server, d Deps) {
+	api.Handle(srv, "GetAccountAuthorizationDetails", func(ctx context.Context, c api.Caller, in *iamshape.GetAccountAuthorizationDetailsInput) (*iamshape.GetAccountAuthorizationDetailsOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		pg, err := api.PageFrom(in.Marker, in.MaxItems)
+		if err != nil {
+			return nil, err
+		}
+		det, err := d.IAM.GetAccountAuthorizationDetails(ctx, id.AccountID, in.Filter, polPage(pg))
+		if err != nil {
+			return nil, err
+		}
+		acct := id.AccountID
+		out := &iamshape.GetAccountAuthorizationDetailsOutput{
+			UserDetailList: []iamshape.UserDetail{}, GroupDetailList: []iamshape.GroupDetail{},
+			RoleDetailList: []iamshape.RoleDetail{}, Policies: []iamshape.ManagedPolicyDetail{},
+		}
+		for _, u := range det.Users {
+			out.UserDetailList = append(out.UserDetailList, iamshape.UserDetail{
+				Path: polPtr(u.User.Path), UserName: polPtr(u.User.Name), UserId: polPtr(u.User.ID), Arn: polPtr(u.ARN),
+				CreateDate: polTime(u.User.CreatedAt), UserPolicyList: polInlineDetails(u.Inline),
+				GroupList: append([]string{}, u.Groups...), AttachedManagedPolicies: polAttachedOut(u.Attached),
+				PermissionsBoundary: polBoundary(u.PermissionsBound), Tags: polTagsOut(u.Tags),
+			})
+		}
+		for _, g := range det.Groups {
+			out.GroupDetailList = append(out.GroupDetailList, iamshape.GroupDetail{
+				Path: polPtr(g.Group.Path), GroupName: polPtr(g.Group.Name), GroupId: polPtr(g.Group.ID), Arn: polPtr(g.ARN),
+				CreateDate: polTime(g.Group.CreatedAt), GroupPolicyList: polInlineDetails(g.Inline),
+				AttachedManagedPolicies: polAttachedOut(g.Attached),
+			})
+		}
+		for _, r := range det.Roles {
+			rd := iamshape.RoleDetail{
+				Path: polPtr(r.Role.Path), RoleName: polPtr(r.Role.Name), RoleId: polPtr(r.Role.ID), Arn: polPtr(r.ARN),
+				CreateDate: polTime(r.Role.CreatedAt), AssumeRolePolicyDocument: polPtr(r.Role.AssumeRolePolicy),
+				InstanceProfileList: []iamshape.InstanceProfile{}, RolePolicyList: polInlineDetails(r.Inline),
+				AttachedManagedPolicies: polAttachedOut(r.Attached), PermissionsBoundary: polBoundary(r.Role.PermissionsBoundaryARN),
+				Tags: polTagsOut(r.Tags), RoleLastUsed: polRoleLastUsed(r.Role),
+			}
+			for _, ip := range r.InstanceProfiles {
+				ips := iamshape.InstanceProfile{Path: ip.Profile.Path, InstanceProfileName: ip.Profile.Name,
+					InstanceProfileId: ip.Profile.ID, Arn: ip.ARN, CreateDate: ip.Profile.CreatedAt.UTC(),
+					Roles: []iamshape.Role{}, Tags: polTagsOut(ip.Tags)}
+				for _, role := range ip.Roles {
+					ips.Roles = append(ips.Roles, polRoleShape(acct, role))
+				}
+				rd.InstanceProfileList = append(rd.InstanceProfileList, ips)
+			}
+			out.RoleDetailList = append(out.RoleDetailList, rd)
+		}
+		for _, p := range det.Policies {
+			pd := iamshape.ManagedPolicyDetail{
+				PolicyName: polPtr(p.Policy.Name), PolicyId: polPtr(p.Policy.ID), Arn: polPtr(p.Policy.ARN),
+				Path: polPtr(p.Policy.Path), DefaultVersionId: polPtr(p.Policy.DefaultVersionID),
+				AttachmentCount:               polPtr(int32(p.Policy.AttachmentCount)),
+				PermissionsBoundaryUsageCount: polPtr(int32(p.Policy.PermissionsBoundaryUsageCount)),
+				IsAttachable:                  polPtr(p.Policy.IsAttachable), Description: polOptStr(p.Policy.Description),
+				CreateDate: polTime(p.Policy.CreateDate), UpdateDate: polTime(p.Policy.UpdateDate),
+				PolicyVersionList: make([]iamshape.PolicyVersion, len(p.Versions)),
+			}
+			for i, v := range p.Versions {
+				pd.PolicyVersionList[i] = versionShape(v, true)
+			}
+			out.Policies = append(out.Policies, pd)
+		}
+		out.IsTruncated, out.Marker = polMarker(det.More, det.LastKey)
+		return out, nil
+	})
+}

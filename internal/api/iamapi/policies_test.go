@@ -292,3 +292,79 @@ func TestPoliciesSDKAttachQuota(t *testing.T) {
 		}
 	}
 }
+
+func TestPoliciesSDKAuthorizationDetails(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := t.Context()
+	c := env.IAM()
+	must(c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("alice")}))(t)
+	must(c.CreateGroup(ctx, &awsiam.CreateGroupInput{GroupName: aws.String("devs")}))(t)
+	must(c.AddUserToGroup(ctx, &awsiam.AddUserToGroupInput{UserName: aws.String("alice"), GroupName: aws.String("devs")}))(t)
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	must(c.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("app"), AssumeRolePolicyDocument: aws.String(trust)}))(t)
+	must(c.CreateInstanceProfile(ctx, &awsiam.CreateInstanceProfileInput{InstanceProfileName: aws.String("web")}))(t)
+	must(c.AddRoleToInstanceProfile(ctx, &awsiam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("web"), RoleName: aws.String("app")}))(t)
+	inline := "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]} "
+	must(c.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("alice"), PolicyName: aws.String("u"), PolicyDocument: aws.String(inline)}))(t)
+	arn := must(c.CreatePolicy(ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String("Mine"), PolicyDocument: aws.String(polDoc)}))(t).Policy.Arn
+	must(c.AttachRolePolicy(ctx, &awsiam.AttachRolePolicyInput{RoleName: aws.String("app"), PolicyArn: arn}))(t)
+	must(c.AttachGroupPolicy(ctx, &awsiam.AttachGroupPolicyInput{GroupName: aws.String("devs"), PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}))(t)
+
+	out := must(c.GetAccountAuthorizationDetails(ctx, &awsiam.GetAccountAuthorizationDetailsInput{}))(t)
+	if len(out.UserDetailList) != 1 || len(out.GroupDetailList) != 1 || len(out.RoleDetailList) != 1 || len(out.Policies) != 2 || out.IsTruncated {
+		t.Fatalf("GAAD = %d/%d/%d/%d", len(out.UserDetailList), len(out.GroupDetailList), len(out.RoleDetailList), len(out.Policies))
+	}
+	u := out.UserDetailList[0]
+	if len(u.GroupList) != 1 || u.GroupList[0] != "devs" || len(u.UserPolicyList) != 1 || unescape(t, u.UserPolicyList[0].PolicyDocument) != inline {
+		t.Fatalf("user detail = %+v", u)
+	}
+	r := out.RoleDetailList[0]
+	if unescape(t, r.AssumeRolePolicyDocument) != trust || len(r.InstanceProfileList) != 1 || len(r.InstanceProfileList[0].Roles) != 1 ||
+		unescape(t, r.InstanceProfileList[0].Roles[0].AssumeRolePolicyDocument) != trust || len(r.AttachedManagedPolicies) != 1 {
+		t.Fatalf("role detail = %+v", r)
+	}
+	for _, p := range out.Policies {
+		if len(p.PolicyVersionList) != 1 || p.PolicyVersionList[0].Document == nil {
+			t.Fatalf("policy detail %s without its version document", aws.ToString(p.PolicyName))
+		}
+	}
+	if aws.ToString(out.Policies[1].Arn) != "arn:aws:iam::aws:policy/ReadOnlyAccess" || aws.ToInt32(out.Policies[1].AttachmentCount) != 1 {
+		t.Fatalf("AWS managed entry = %+v", out.Policies[1])
+	}
+
+	// Pagination over the combined list, one entry a page.
+	n := 0
+	pages := awsiam.NewGetAccountAuthorizationDetailsPaginator(c, &awsiam.GetAccountAuthorizationDetailsInput{MaxItems: aws.Int32(1)})
+	for pages.HasMorePages() {
+		p := must(pages.NextPage(ctx))(t)
+		n += len(p.UserDetailList) + len(p.GroupDetailList) + len(p.RoleDetailList) + len(p.Policies)
+	}
+	if n != 5 {
+		t.Fatalf("paginated GAAD saw %d entries, want 5", n)
+	}
+	f := must(c.GetAccountAuthorizationDetails(ctx, &awsiam.GetAccountAuthorizationDetailsInput{Filter: []types.EntityType{types.EntityTypeLocalManagedPolicy}}))(t)
+	if len(f.Policies) != 1 || len(f.UserDetailList) != 0 {
+		t.Fatalf("Filter LocalManagedPolicy = %+v", f)
+	}
+}
+
+// Markers stay within the 320 characters the API accepts back, even for
+// the longest policy names and paths.
+func TestPoliciesSDKMarkersFitTheModel(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := t.Context()
+	c := env.IAM()
+	path := "/" + strings.Repeat("p", 509) + "/"
+	for i := range 2 {
+		name := fmt.Sprintf("%s%d", strings.Repeat("n", 127), i)
+		must(c.CreatePolicy(ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String(name), Path: aws.String(path), PolicyDocument: aws.String(polDoc)}))(t)
+	}
+	page := must(c.ListPolicies(ctx, &awsiam.ListPoliciesInput{Scope: types.PolicyScopeTypeLocal, MaxItems: aws.Int32(1)}))(t)
+	if !page.IsTruncated || len(aws.ToString(page.Marker)) > 320 {
+		t.Fatalf("marker of %d characters", len(aws.ToString(page.Marker)))
+	}
+	page = must(c.ListPolicies(ctx, &awsiam.ListPoliciesInput{Scope: types.PolicyScopeTypeLocal, MaxItems: aws.Int32(1), Marker: page.Marker}))(t)
+	if page.IsTruncated || len(page.Policies) != 1 || !strings.HasSuffix(aws.ToString(page.Policies[0].PolicyName), "1") {
+		t.Fatalf("second page = %+v", page)
+	}
+}
