@@ -91,7 +91,7 @@ func invalidInput(format string, args ...any) error {
 
 // parseSim parses a policy of a simulation; a malformed one is the
 // validator's MalformedPolicyDocument error.
-func parseSim(d Doc, kind policy.Kind) (simPolicy, error) {
+func parseSim(d Doc, kind policy.Kind, key string) (simPolicy, error) {
 	p, err := policy.Parse(kind, []byte(d.Document))
 	if err != nil {
 		var ve *policy.ValidationError
@@ -100,7 +100,9 @@ func parseSim(d Doc, kind policy.Kind) (simPolicy, error) {
 		}
 		return simPolicy{}, err
 	}
-	c, err := policy.Compile(d.ID, kind, p)
+	// Compiled under a key of its own: two inline policies of a user and
+	// its group may share a name.
+	c, err := policy.Compile(key, kind, p)
 	if err != nil {
 		return simPolicy{}, err
 	}
@@ -112,8 +114,9 @@ func Simulate(req SimRequest) ([]SimResult, error) {
 	var set policy.Set
 	byID := map[string]simPolicy{}
 	spell := map[string]string{} // lower-cased condition key -> as written
+	key := func() string { return "#" + strconv.Itoa(len(byID)) }
 	add := func(sp simPolicy) {
-		byID[sp.doc.ID] = sp
+		byID[sp.c.ID] = sp
 		for _, s := range sp.p.Statements {
 			for _, c := range s.Conditions {
 				if lk := strings.ToLower(c.Key); c.Key != "" && spell[lk] == "" {
@@ -123,7 +126,7 @@ func Simulate(req SimRequest) ([]SimResult, error) {
 		}
 	}
 	for _, d := range req.Identity {
-		sp, err := parseSim(d, policy.KindIdentity)
+		sp, err := parseSim(d, policy.KindIdentity, key())
 		if err != nil {
 			return nil, err
 		}
@@ -132,17 +135,17 @@ func Simulate(req SimRequest) ([]SimResult, error) {
 	}
 	var boundaryAlone *policy.Set
 	if req.Boundary != nil {
-		sp, err := parseSim(*req.Boundary, policy.KindBoundary)
+		sp, err := parseSim(*req.Boundary, policy.KindBoundary, key())
 		if err != nil {
 			return nil, err
 		}
 		add(sp)
 		set.Boundary = sp.c
-		asIdentity, _ := policy.Compile(sp.doc.ID, policy.KindIdentity, sp.p)
+		asIdentity, _ := policy.Compile(sp.c.ID, policy.KindIdentity, sp.p)
 		boundaryAlone = &policy.Set{Identity: []*policy.Compiled{asIdentity}}
 	}
 	if req.ResourcePolicy != "" {
-		sp, err := parseSim(Doc{ID: "ResourcePolicy", Type: SourceResource, Document: req.ResourcePolicy}, policy.KindResource)
+		sp, err := parseSim(Doc{ID: "ResourcePolicy", Type: SourceResource, Document: req.ResourcePolicy}, policy.KindResource, key())
 		if err != nil {
 			return nil, err
 		}
@@ -169,7 +172,7 @@ func Simulate(req SimRequest) ([]SimResult, error) {
 			for _, m := range res.Matched {
 				sp := byID[m.Policy]
 				st := sp.p.Statements[m.Index]
-				sr.Matched = append(sr.Matched, SimStatement{PolicyID: m.Policy, Type: sp.doc.Type, Start: st.Pos, End: st.End})
+				sr.Matched = append(sr.Matched, SimStatement{PolicyID: sp.doc.ID, Type: sp.doc.Type, Start: st.Pos, End: st.End})
 			}
 			for _, k := range res.Missing {
 				name := spell[k]

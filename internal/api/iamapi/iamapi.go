@@ -20,6 +20,7 @@ func Register(srv *api.Server, d Deps) {
 	registerPolicies(srv, d)
 	registerRoles(srv, d)
 	registerAccount(srv, d)
+	registerSimulator(srv, d)
 }
 
 // identity is the caller as the Authenticator produced it. Every signed IAM
