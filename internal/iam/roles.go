@@ -81,52 +81,73 @@ func (s *Service) checkTrustPolicy(doc string) (*policy.Policy, error) {
 	return p, nil
 }
 
-// checkTrustPrincipals rejects a trust policy naming an IAM user or role
-// that does not exist, as AWS does ("Invalid principal in policy"), for the
-// accounts this deployment holds; principals of other accounts are taken as
-// written (iamd cannot know them).
+// checkTrustPrincipals rejects a trust policy naming an IAM user, a role or
+// an OIDC provider that does not exist, as AWS does ("Invalid principal in
+// policy"), for the accounts this deployment holds; principals of other
+// accounts are taken as written (iamd cannot know them).
 func checkTrustPrincipals(ctx context.Context, tx store.Txn, p *policy.Policy) error {
 	for _, st := range p.Statements {
 		if st.Principal == nil {
 			continue
 		}
 		for _, e := range st.Principal.Entries {
-			if e.Type != "AWS" || !strings.HasPrefix(e.Value, "arn:") {
-				continue
-			}
-			a, err := ParseARN(e.Value)
-			if err != nil || a.Service != "iam" || strings.ContainsAny(a.Resource, "*?") {
-				continue
-			}
-			typ, path, name, ok := a.PathName()
-			if !ok || (typ != "user" && typ != "role") {
-				continue
-			}
-			if _, err := tx.GetAccount(ctx, a.Account); errors.Is(err, store.ErrNotFound) {
-				continue
-			} else if err != nil {
+			ok, err := trustPrincipalExists(ctx, tx, e)
+			if err != nil {
 				return err
 			}
-			var gotPath string
-			if typ == "role" {
-				r, err := tx.GetRoleByName(ctx, a.Account, name)
-				if err != nil && !errors.Is(err, store.ErrNotFound) {
-					return err
-				}
-				gotPath = r.Path
-			} else {
-				u, err := tx.GetUserByName(ctx, a.Account, name)
-				if err != nil && !errors.Is(err, store.ErrNotFound) {
-					return err
-				}
-				gotPath = u.Path
-			}
-			if gotPath != path {
-				return MalformedPolicy("Invalid principal in policy: \"AWS\":\"%s\"", e.Value)
+			if !ok {
+				return MalformedPolicy("Invalid principal in policy: \"%s\":\"%s\"", e.Type, e.Value)
 			}
 		}
 	}
 	return nil
+}
+
+// trustPrincipalExists reports whether a principal entry that names an IAM
+// entity of an account held here (an "AWS" user or role ARN, a "Federated"
+// OIDC provider ARN) names one that exists. Anything else is true.
+func trustPrincipalExists(ctx context.Context, tx store.Txn, e policy.PrincipalEntry) (bool, error) {
+	if (e.Type != "AWS" && e.Type != "Federated") || !strings.HasPrefix(e.Value, "arn:") {
+		return true, nil
+	}
+	a, err := ParseARN(e.Value)
+	if err != nil || a.Service != "iam" || strings.ContainsAny(a.Resource, "*?") {
+		return true, nil
+	}
+	typ, path, name, ok := a.PathName()
+	switch {
+	case !ok:
+		return true, nil
+	case e.Type == "AWS" && typ != "user" && typ != "role":
+		return true, nil
+	case e.Type == "Federated" && typ != "oidc-provider":
+		return true, nil
+	}
+	if _, err := tx.GetAccount(ctx, a.Account); errors.Is(err, store.ErrNotFound) {
+		return true, nil
+	} else if err != nil {
+		return false, err
+	}
+	switch typ {
+	case "oidc-provider":
+		_, err = tx.GetOIDCProvider(ctx, a.Account, e.Value)
+	case "role":
+		var r store.Role
+		r, err = tx.GetRoleByName(ctx, a.Account, name)
+		if err == nil && r.Path != path {
+			return false, nil
+		}
+	default:
+		var u store.User
+		u, err = tx.GetUserByName(ctx, a.Account, name)
+		if err == nil && u.Path != path {
+			return false, nil
+		}
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // CreateRole creates a role with its trust policy.

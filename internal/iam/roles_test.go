@@ -116,6 +116,8 @@ func TestRoleTrustPolicyValidation(t *testing.T) {
 		{"missing role", stmt(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/ghost"},"Action":"sts:AssumeRole"}`), CodeMalformedPolicyDocument, `Invalid principal in policy: "AWS":"arn:aws:iam::123456789012:role/ghost"`},
 		{"role at wrong path", stmt(`{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::123456789012:role/existing"]},"Action":"sts:AssumeRole"}`), CodeMalformedPolicyDocument, `Invalid principal in policy: "AWS":"arn:aws:iam::123456789012:role/existing"`},
 		{"missing user", stmt(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/ghost"},"Action":"sts:AssumeRole"}`), CodeMalformedPolicyDocument, `Invalid principal in policy: "AWS":"arn:aws:iam::123456789012:user/ghost"`},
+		{"missing OIDC provider", stmt(`{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/ghost.example.com"},"Action":"sts:AssumeRoleWithWebIdentity"}`), CodeMalformedPolicyDocument, `Invalid principal in policy: "Federated":"arn:aws:iam::123456789012:oidc-provider/ghost.example.com"`},
+		{"not an ARN", stmt(`{"Effect":"Allow","Principal":{"AWS":"bob"},"Action":"sts:AssumeRole"}`), CodeMalformedPolicyDocument, `Invalid principal in policy: "AWS":"bob"`},
 		{"too large", big, CodeLimitExceeded, "Cannot exceed quota for ACLSizePerRole: 2048"},
 	}
 	for _, tc := range tests {
@@ -127,7 +129,10 @@ func TestRoleTrustPolicyValidation(t *testing.T) {
 		})
 	}
 	// Valid principals: an existing role (name case-insensitive), another
-	// account iamd does not hold, a service, a federated provider.
+	// account iamd does not hold, a service, an existing OIDC provider.
+	if _, err := env.svc.CreateOpenIDConnectProvider(t.Context(), testAccount, "https://token.actions.githubusercontent.com", nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
 	ok := stmt(`{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::123456789012:role/p/EXISTING","arn:aws:iam::999999999999:user/x","123456789012"],"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"},` +
 		`{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity"}`)
 	mustCreateRole(t, env.svc, CreateRoleInput{Name: "ok", AssumeRolePolicy: ok})
