@@ -140,6 +140,9 @@ func (s *Service) UpdateLoginProfile(ctx context.Context, accountID, userName st
 				return err
 			}
 			upd.PasswordHash, upd.PasswordChangedAt = hash, now
+			if err := tx.AddPasswordHistory(ctx, accountID, u.ID, lp.PasswordHash, now, MaxPasswordReuse); err != nil {
+				return err
+			}
 		}
 		if resetRequired != nil {
 			upd.PasswordResetRequired = *resetRequired
@@ -162,6 +165,85 @@ func (s *Service) DeleteLoginProfile(ctx context.Context, accountID, userName st
 			return err
 		}
 		return mapStoreErr(tx.DeleteLoginProfile(ctx, accountID, u.ID), noSuchLoginProfile(u.Name), nil)
+	})
+}
+
+// ChangePassword changes the password of the calling IAM user
+// (ChangePassword): the old password must match, the new one must satisfy
+// the account's password policy and, under PasswordReusePrevention, differ
+// from the current one and the previous ones it counts. A password expired
+// under a HardExpiry policy cannot be changed by the user. Success clears
+// PasswordResetRequired.
+func (s *Service) ChangePassword(ctx context.Context, accountID, userName, oldPassword, newPassword string) error {
+	if err := ValidatePasswordInput("oldPassword", oldPassword); err != nil {
+		return err
+	}
+	if err := ValidatePasswordInput("newPassword", newPassword); err != nil {
+		return err
+	}
+	var u store.User
+	var lp store.LoginProfile
+	var policy *PasswordPolicy
+	var previous []string
+	err := s.view(ctx, func(tx store.Txn) error {
+		var err error
+		if u, err = lookupUser(ctx, tx, accountID, userName); err != nil {
+			return err
+		}
+		if lp, err = tx.GetLoginProfile(ctx, accountID, u.ID); err != nil {
+			return mapStoreErr(err, noSuchLoginProfile(u.Name), nil)
+		}
+		if policy, err = checkNewPassword(ctx, tx, accountID, u.Name, newPassword); err != nil {
+			return err
+		}
+		history, err := tx.ListPasswordHistory(ctx, accountID, u.ID)
+		previous = append([]string{lp.PasswordHash}, history...)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	match, err := secret.VerifyPassword(lp.PasswordHash, oldPassword)
+	if err != nil {
+		return internalError(err)
+	}
+	if !match {
+		return &Error{Code: CodeAccessDenied, Message: "The old password is incorrect."}
+	}
+	now := s.clock()
+	if policy != nil {
+		if exp, ok := policy.Expiry(lp.PasswordChangedAt); ok && policy.HardExpiry && !now.Before(exp) {
+			return &Error{Code: CodeAccessDenied, Message: "The password has expired and can only be reset by an administrator."}
+		}
+		if verr := policy.CheckReuse(newPassword, previous, func(hash, pw string) bool {
+			ok, err := secret.VerifyPassword(hash, pw)
+			return err == nil && ok
+		}); verr != nil {
+			return verr
+		}
+	}
+	hash, err := s.passwords.Hash(newPassword)
+	if err != nil {
+		return internalError(err)
+	}
+	return s.tx(ctx, func(tx store.Txn) error {
+		cur, err := tx.GetLoginProfile(ctx, accountID, u.ID)
+		if err != nil {
+			return mapStoreErr(err, noSuchLoginProfile(u.Name), nil)
+		}
+		if cur.PasswordHash != lp.PasswordHash {
+			// Changed since the old password was checked.
+			return &Error{Code: CodeEntityTemporarilyUnmod,
+				Message: "The password of user " + u.Name + " was changed by another request. Please try again."}
+		}
+		if _, err := checkNewPassword(ctx, tx, accountID, u.Name, newPassword); err != nil {
+			return err
+		}
+		if err := tx.AddPasswordHistory(ctx, accountID, u.ID, cur.PasswordHash, now, MaxPasswordReuse); err != nil {
+			return mapStoreErr(err, noSuchUser(userName), nil)
+		}
+		cur.PasswordHash, cur.PasswordChangedAt, cur.PasswordResetRequired = hash, now, false
+		return mapStoreErr(tx.UpdateLoginProfile(ctx, cur), noSuchLoginProfile(u.Name), nil)
 	})
 }
 

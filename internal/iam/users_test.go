@@ -609,3 +609,56 @@ func TestVerifyUserPasswordRehashesOldParameters(t *testing.T) {
 		t.Fatalf("after rehash: %v, %v", ok, err)
 	}
 }
+
+func TestChangePassword(t *testing.T) {
+	env := newUsersEnv(t)
+	ctx := t.Context()
+	mustUser(t, env.svc, "alice", "/")
+	const pw1, pw2, pw3 = "First-Passw0rd", "Second-Passw0rd", "Third-Passw0rd"
+	wantMessage(t, env.svc.ChangePassword(ctx, testAccount, "alice", pw1, pw2), CodeNoSuchEntity, "Login Profile for User alice cannot be found.")
+	if _, err := env.svc.CreateLoginProfile(ctx, testAccount, "alice", pw1, true); err != nil {
+		t.Fatal(err)
+	}
+	wantMessage(t, env.svc.ChangePassword(ctx, testAccount, "alice", "Wrong-Passw0rd", pw2), CodeAccessDenied, "The old password is incorrect.")
+	wantCode(t, env.svc.ChangePassword(ctx, testAccount, "alice", pw1, "weak"), CodePasswordPolicyViolation)
+	wantCode(t, env.svc.ChangePassword(ctx, testAccount, "alice", "", pw2), CodeValidationError)
+
+	if err := env.svc.ChangePassword(ctx, testAccount, "alice", pw1, pw2); err != nil {
+		t.Fatal(err)
+	}
+	lp, err := env.svc.GetLoginProfile(ctx, testAccount, "alice")
+	if err != nil || lp.PasswordResetRequired {
+		t.Fatalf("after change: %+v, %v (the reset requirement is met)", lp, err)
+	}
+	if _, ok, _ := env.svc.VerifyUserPassword(ctx, testAccount, "alice", pw2); !ok {
+		t.Fatal("new password refused")
+	}
+
+	// Reuse prevention counts the current password and the previous ones.
+	if err := env.svc.UpdateAccountPasswordPolicy(ctx, testAccount, PasswordPolicyInput{PasswordReusePrevention: ptrTo(2)}); err != nil {
+		t.Fatal(err)
+	}
+	reused := "Password should not be one of your last 2 passwords"
+	wantMessage(t, env.svc.ChangePassword(ctx, testAccount, "alice", pw2, pw2), CodePasswordPolicyViolation, reused)
+	wantMessage(t, env.svc.ChangePassword(ctx, testAccount, "alice", pw2, pw1), CodePasswordPolicyViolation, reused)
+	if err := env.svc.ChangePassword(ctx, testAccount, "alice", pw2, pw3); err != nil {
+		t.Fatal(err)
+	}
+	// pw1 is now three passwords back: allowed again.
+	if err := env.svc.ChangePassword(ctx, testAccount, "alice", pw3, pw1); err != nil {
+		t.Fatal(err)
+	}
+	// An administrator's reset also enters the history.
+	if err := env.svc.UpdateLoginProfile(ctx, testAccount, "alice", ptrTo(pw2), nil); err != nil {
+		t.Fatal(err)
+	}
+	wantMessage(t, env.svc.ChangePassword(ctx, testAccount, "alice", pw2, pw1), CodePasswordPolicyViolation, reused)
+
+	// With HardExpiry an expired password can only be reset by an administrator.
+	if err := env.svc.UpdateAccountPasswordPolicy(ctx, testAccount, PasswordPolicyInput{MaxPasswordAge: ptrTo(1), HardExpiry: ptrTo(true)}); err != nil {
+		t.Fatal(err)
+	}
+	env.svc.now = func() time.Time { return testNow.Add(48 * time.Hour) }
+	wantMessage(t, env.svc.ChangePassword(ctx, testAccount, "alice", pw2, pw3), CodeAccessDenied,
+		"The password has expired and can only be reset by an administrator.")
+}

@@ -16,6 +16,7 @@ func registerUsers(srv *api.Server, d Deps) {
 	registerGroupOps(srv, d)
 	registerAccessKeyOps(srv, d)
 	registerLoginProfileOps(srv, d)
+	registerChangePassword(srv, d)
 }
 
 func usrStr(s *string) string {

@@ -178,3 +178,18 @@ func registerLoginProfileOps(srv *api.Server, d Deps) {
 		return &iamshape.DeleteLoginProfileOutput{}, d.IAM.DeleteLoginProfile(ctx, id.AccountID, name)
 	})
 }
+
+func registerChangePassword(srv *api.Server, d Deps) {
+	api.Handle(srv, "ChangePassword", func(ctx context.Context, c api.Caller, in *iamshape.ChangePasswordInput) (*iamshape.ChangePasswordOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		// Only an IAM user signing with its own credentials changes its own
+		// password; the root and role sessions are refused as AWS does.
+		if id.Kind != iam.IdentityUser {
+			return nil, &iam.Error{Code: "InvalidUserType", Message: "The request was rejected because the type of user for the transaction was incorrect."}
+		}
+		return &iamshape.ChangePasswordOutput{}, d.IAM.ChangePassword(ctx, id.AccountID, id.UserName, in.OldPassword, in.NewPassword)
+	})
+}

@@ -1,6 +1,7 @@
 package iamapi_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/iamd/iamd/internal/api"
 	"github.com/iamd/iamd/internal/iam"
 	"github.com/iamd/iamd/internal/server/servertest"
 )
@@ -370,4 +372,47 @@ func TestUsersQuotasThroughTheSDK(t *testing.T) {
 	// Deleting a user frees its place in the quota.
 	must(c.DeleteUser(ctx, &awsiam.DeleteUserInput{UserName: aws.String("u2")}))(t)
 	must(c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("u3")}))(t)
+}
+
+// allowAll lets every authenticated request through, so that operations a
+// user performs on itself can be tested without the policy engine.
+type allowAll struct{}
+
+func (allowAll) Authorize(context.Context, api.AuthzRequest) error { return nil }
+
+func TestChangePasswordThroughTheSDK(t *testing.T) {
+	env := servertest.Start(t, servertest.WithAuthorizer(allowAll{}))
+	ctx := t.Context()
+	c := env.IAM()
+	must(c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("alice")}))(t)
+	must(c.CreateLoginProfile(ctx, &awsiam.CreateLoginProfileInput{UserName: aws.String("alice"),
+		Password: aws.String("First-Passw0rd"), PasswordResetRequired: true}))(t)
+	k := must(c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("alice")}))(t).AccessKey
+	alice := env.IAMAs(t, aws.ToString(k.AccessKeyId), aws.ToString(k.SecretAccessKey))
+
+	// The user's own GetUser and ListAccessKeys default to itself.
+	me := must(alice.GetUser(ctx, &awsiam.GetUserInput{}))(t).User
+	if aws.ToString(me.UserName) != "alice" || aws.ToString(me.Arn) != "arn:aws:iam::"+env.AccountID+":user/alice" {
+		t.Fatalf("GetUser as alice = %+v", me)
+	}
+	keys := must(alice.ListAccessKeys(ctx, &awsiam.ListAccessKeysInput{}))(t).AccessKeyMetadata
+	if len(keys) != 1 || aws.ToString(keys[0].AccessKeyId) != aws.ToString(k.AccessKeyId) {
+		t.Fatalf("ListAccessKeys as alice = %+v", keys)
+	}
+
+	_, err := alice.ChangePassword(ctx, &awsiam.ChangePasswordInput{OldPassword: aws.String("Wrong-Passw0rd"), NewPassword: aws.String("Second-Passw0rd")})
+	wantAPIError(t, err, "AccessDenied", "The old password is incorrect.")
+	_, err = alice.ChangePassword(ctx, &awsiam.ChangePasswordInput{OldPassword: aws.String("First-Passw0rd"), NewPassword: aws.String("weak")})
+	wantAPIError(t, err, "PasswordPolicyViolation", "")
+	must(alice.ChangePassword(ctx, &awsiam.ChangePasswordInput{OldPassword: aws.String("First-Passw0rd"), NewPassword: aws.String("Second-Passw0rd")}))(t)
+	lp := must(c.GetLoginProfile(ctx, &awsiam.GetLoginProfileInput{UserName: aws.String("alice")}))(t).LoginProfile
+	if lp.PasswordResetRequired {
+		t.Fatal("PasswordResetRequired still set after ChangePassword")
+	}
+	if _, ok, err := env.Service.VerifyUserPassword(ctx, env.AccountID, "alice", "Second-Passw0rd"); !ok || err != nil {
+		t.Fatalf("new password: %v, %v", ok, err)
+	}
+	// The root has no IAM user password to change.
+	_, err = c.ChangePassword(ctx, &awsiam.ChangePasswordInput{OldPassword: aws.String("x"), NewPassword: aws.String("y")})
+	wantAPIError(t, err, "InvalidUserType", "")
 }
