@@ -108,6 +108,8 @@ func TestRolesInvalidTrustPolicies(t *testing.T) {
 			"MalformedPolicyDocument", "Missing required field Principal"},
 		{"identity policy", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*"}]}`,
 			"MalformedPolicyDocument", "Has prohibited field Resource."},
+		{"permissions policy", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:Get*","iam:List*"],"Resource":"*"}]}`,
+			"MalformedPolicyDocument", "AssumeRole policy may only specify STS AssumeRole actions."},
 		{"bad JSON", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",}]}`, "MalformedPolicyDocument", "Syntax errors in policy."},
 		{"unknown principal", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/ghost"},"Action":"sts:AssumeRole"}]}`,
 			"MalformedPolicyDocument", `Invalid principal in policy: "AWS":"arn:aws:iam::123456789012:user/ghost"`},
