@@ -356,10 +356,11 @@ func (s *Service) GetPolicy(ctx context.Context, accountID, policyARN string) (P
 
 // ListPolicies lists managed policies ordered by Policy.SortKey (the page
 // key): customer managed ones of the account and/or the AWS managed ones
-// (Scope), filtered by path prefix and usage. OnlyAttached keeps policies
-// attached to a principal (AttachmentCount > 0); PolicyUsageFilter keeps
-// the policies in use as permissions policies (attached) or as permissions
-// boundaries. Description and tags are not part of the listing.
+// (Scope), filtered by path prefix and usage. PolicyUsageFilter keeps the
+// policies in use as permissions policies (AttachmentCount > 0) or as
+// permissions boundaries (PermissionsBoundaryUsageCount > 0); OnlyAttached
+// alone keeps the policies in use either way. Description and tags are not
+// part of the listing.
 func (s *Service) ListPolicies(ctx context.Context, accountID string, in ListPoliciesInput, p store.Page) ([]Policy, bool, error) {
 	if err := ValidatePathPrefix(in.PathPrefix); err != nil {
 		return nil, false, err
@@ -368,16 +369,14 @@ func (s *Service) ListPolicies(ctx context.Context, accountID string, in ListPol
 	switch in.UsageFilter {
 	case "":
 		if in.OnlyAttached {
-			usage = store.UsagePermission
+			// Attached to a principal either way: as a permissions policy
+			// or as its permissions boundary.
+			usage = store.UsageAny
 		}
 	case UsagePermissionsPolicy:
 		usage = store.UsagePermission
 	case UsagePermissionsBoundary:
 		usage = store.UsageBoundary
-		if in.OnlyAttached {
-			// Attached and used as a boundary: both must hold.
-			usage = store.UsageBoth
-		}
 	default:
 		return nil, false, InvalidInput("Invalid PolicyUsageFilter %s.", in.UsageFilter)
 	}
@@ -441,8 +440,8 @@ func usageMatches(usage string, p Policy) bool {
 		return p.AttachmentCount > 0
 	case store.UsageBoundary:
 		return p.PermissionsBoundaryUsageCount > 0
-	case store.UsageBoth:
-		return p.AttachmentCount > 0 && p.PermissionsBoundaryUsageCount > 0
+	case store.UsageAny:
+		return p.AttachmentCount > 0 || p.PermissionsBoundaryUsageCount > 0
 	}
 	return true
 }

@@ -368,3 +368,44 @@ func TestPoliciesSDKMarkersFitTheModel(t *testing.T) {
 		t.Fatalf("second page = %+v", page)
 	}
 }
+
+// A permissions boundary set by the users and roles operations counts as a
+// use of the policy: PermissionsBoundaryUsageCount, ListEntitiesForPolicy,
+// ListPolicies' usage filter and DeletePolicy's conflict all see it.
+func TestPoliciesSDKBoundaryUsage(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := t.Context()
+	c := env.IAM()
+	arn := must(c.CreatePolicy(ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String("Boundary"), PolicyDocument: aws.String(polDoc)}))(t).Policy.Arn
+	must(c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("carol"), PermissionsBoundary: arn}))(t)
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	must(c.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("svc"), AssumeRolePolicyDocument: aws.String(trust)}))(t)
+	must(c.PutRolePermissionsBoundary(ctx, &awsiam.PutRolePermissionsBoundaryInput{RoleName: aws.String("svc"), PermissionsBoundary: arn}))(t)
+
+	p := must(c.GetPolicy(ctx, &awsiam.GetPolicyInput{PolicyArn: arn}))(t).Policy
+	if aws.ToInt32(p.PermissionsBoundaryUsageCount) != 2 || aws.ToInt32(p.AttachmentCount) != 0 {
+		t.Fatalf("usage counts = %d boundary, %d attached", aws.ToInt32(p.PermissionsBoundaryUsageCount), aws.ToInt32(p.AttachmentCount))
+	}
+	ents := must(c.ListEntitiesForPolicy(ctx, &awsiam.ListEntitiesForPolicyInput{PolicyArn: arn, PolicyUsageFilter: types.PolicyUsageTypePermissionsBoundary}))(t)
+	if len(ents.PolicyUsers) != 1 || len(ents.PolicyRoles) != 1 {
+		t.Fatalf("boundary entities = %+v", ents)
+	}
+	ents = must(c.ListEntitiesForPolicy(ctx, &awsiam.ListEntitiesForPolicyInput{PolicyArn: arn, PolicyUsageFilter: types.PolicyUsageTypePermissionsPolicy}))(t)
+	if len(ents.PolicyUsers)+len(ents.PolicyRoles)+len(ents.PolicyGroups) != 0 {
+		t.Fatalf("permission entities = %+v", ents)
+	}
+	ps := must(c.ListPolicies(ctx, &awsiam.ListPoliciesInput{PolicyUsageFilter: types.PolicyUsageTypePermissionsBoundary}))(t)
+	if len(ps.Policies) != 1 || aws.ToString(ps.Policies[0].Arn) != aws.ToString(arn) {
+		t.Fatalf("ListPolicies PermissionsBoundary = %+v", ps.Policies)
+	}
+	_, err := c.DeletePolicy(ctx, &awsiam.DeletePolicyInput{PolicyArn: arn})
+	wantAPIError(t, err, "DeleteConflict", "Cannot delete a policy attached to entities.")
+
+	must(c.DeleteUserPermissionsBoundary(ctx, &awsiam.DeleteUserPermissionsBoundaryInput{UserName: aws.String("carol")}))(t)
+	must(c.DeleteRole(ctx, &awsiam.DeleteRoleInput{RoleName: aws.String("svc")}))(t)
+	p = must(c.GetPolicy(ctx, &awsiam.GetPolicyInput{PolicyArn: arn}))(t).Policy
+	if aws.ToInt32(p.PermissionsBoundaryUsageCount) != 0 {
+		t.Fatalf("usage after clearing = %d", aws.ToInt32(p.PermissionsBoundaryUsageCount))
+	}
+	must(c.DeletePolicy(ctx, &awsiam.DeletePolicyInput{PolicyArn: arn}))(t)
+}
