@@ -121,22 +121,11 @@ func NewKeyring(cfg KeyringConfig) (*Keyring, error) {
 
 // Seal seals the session into a token bound to sess.AccessKeyID.
 func (k *Keyring) Seal(ctx context.Context, sess *Session) (string, error) {
-	id, aead, err := k.primaryKey(ctx)
-	if err != nil {
-		return "", err
-	}
 	plain, err := json.Marshal(sess)
 	if err != nil {
 		return "", fmt.Errorf("sts: encode session: %w", err)
 	}
-	out := make([]byte, tokenHeaderSize, tokenHeaderSize+len(plain)+aead.Overhead())
-	out[0] = tokenVersion
-	copy(out[1:], id)
-	if _, err := io.ReadFull(k.rand, out[1+tokenKeyIDSize:tokenHeaderSize]); err != nil {
-		return "", fmt.Errorf("sts: token nonce: %w", err)
-	}
-	out = aead.Seal(out, out[1+tokenKeyIDSize:tokenHeaderSize], plain, tokenAD(out[:tokenHeaderSize], sess.AccessKeyID))
-	return tokenEncoding.EncodeToString(out), nil
+	return k.sealBlob(ctx, plain, sess.AccessKeyID)
 }
 
 // Open authenticates a token presented with accessKeyID and returns its
@@ -144,6 +133,42 @@ func (k *Keyring) Seal(ctx context.Context, sess *Session) (string, error) {
 // this deployment and issued for accessKeyID; ErrExpiredToken when the
 // session has expired at now. Other errors are store failures.
 func (k *Keyring) Open(ctx context.Context, accessKeyID, token string, now time.Time) (*Session, error) {
+	plain, err := k.openBlob(ctx, token, accessKeyID)
+	if err != nil {
+		return nil, err
+	}
+	var sess Session
+	if err := json.Unmarshal(plain, &sess); err != nil || sess.AccessKeyID != accessKeyID {
+		// Authentic but unreadable: only a bug of ours can produce it.
+		return nil, ErrInvalidToken
+	}
+	if !now.Before(sess.Expiration) {
+		return nil, ErrExpiredToken
+	}
+	return &sess, nil
+}
+
+// sealBlob seals plain under the primary key, bound to binding (the
+// associated data after the header: an access key ID, or a label for other
+// kinds of tokens, so that no token opens as another kind).
+func (k *Keyring) sealBlob(ctx context.Context, plain []byte, binding string) (string, error) {
+	id, aead, err := k.primaryKey(ctx)
+	if err != nil {
+		return "", err
+	}
+	out := make([]byte, tokenHeaderSize, tokenHeaderSize+len(plain)+aead.Overhead())
+	out[0] = tokenVersion
+	copy(out[1:], id)
+	if _, err := io.ReadFull(k.rand, out[1+tokenKeyIDSize:tokenHeaderSize]); err != nil {
+		return "", fmt.Errorf("sts: token nonce: %w", err)
+	}
+	out = aead.Seal(out, out[1+tokenKeyIDSize:tokenHeaderSize], plain, tokenAD(out[:tokenHeaderSize], binding))
+	return tokenEncoding.EncodeToString(out), nil
+}
+
+// openBlob authenticates what sealBlob sealed for binding: ErrInvalidToken
+// for anything else.
+func (k *Keyring) openBlob(ctx context.Context, token, binding string) ([]byte, error) {
 	if token == "" || len(token) > MaxTokenLength {
 		return nil, ErrInvalidToken
 	}
@@ -158,19 +183,11 @@ func (k *Keyring) Open(ctx context.Context, accessKeyID, token string, now time.
 	if aead == nil {
 		return nil, ErrInvalidToken
 	}
-	plain, err := aead.Open(nil, raw[1+tokenKeyIDSize:tokenHeaderSize], raw[tokenHeaderSize:], tokenAD(raw[:tokenHeaderSize], accessKeyID))
+	plain, err := aead.Open(nil, raw[1+tokenKeyIDSize:tokenHeaderSize], raw[tokenHeaderSize:], tokenAD(raw[:tokenHeaderSize], binding))
 	if err != nil {
 		return nil, ErrInvalidToken
 	}
-	var sess Session
-	if err := json.Unmarshal(plain, &sess); err != nil || sess.AccessKeyID != accessKeyID {
-		// Authentic but unreadable: only a bug of ours can produce it.
-		return nil, ErrInvalidToken
-	}
-	if !now.Before(sess.Expiration) {
-		return nil, ErrExpiredToken
-	}
-	return &sess, nil
+	return plain, nil
 }
 
 func tokenAD(header []byte, accessKeyID string) []byte {
