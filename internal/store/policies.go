@@ -75,7 +75,6 @@ const (
 	UsagePermission = "permission" // attached as a permissions policy
 	UsageBoundary   = "boundary"   // set as a permissions boundary
 	UsageAny        = "any"        // either
-	UsageBoth       = "both"       // attached and set as a boundary (PolicyFilter only)
 )
 
 // PolicyFilter selects customer managed policies in ListPolicies.

@@ -93,8 +93,6 @@ func (t *txn) ListPolicies(ctx context.Context, accountID string, f store.Policy
 		q += ` AND ` + boundary
 	case store.UsageAny:
 		q += ` AND (` + attached + ` OR ` + boundary + `)`
-	case store.UsageBoth:
-		q += ` AND ` + attached + ` AND ` + boundary
 	default:
 		return nil, false, fmt.Errorf("sqlite: invalid policy usage filter %q", f.Usage)
 	}

@@ -221,7 +221,7 @@ func (s *Suite) TestPoliciesListFiltersAndPages(t *testing.T) {
 	for _, tc := range []struct {
 		usage, want string
 	}{
-		{store.UsagePermission, "[c]"}, {store.UsageBoundary, "[F]"}, {store.UsageAny, "[c F]"}, {store.UsageBoth, "[]"},
+		{store.UsagePermission, "[c]"}, {store.UsageBoundary, "[F]"}, {store.UsageAny, "[c F]"},
 	} {
 		if got := namesOf(CollectPages(t, st, 1, list(store.PolicyFilter{Usage: tc.usage}), key)); got != tc.want {
 			t.Errorf("usage %s: %s, want %s", tc.usage, got, tc.want)
