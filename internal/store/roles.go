@@ -18,7 +18,11 @@ type Role struct {
 	Path      string
 	// AssumeRolePolicy is the trust policy exactly as submitted: GetRole
 	// returns it byte for byte.
-	AssumeRolePolicy   string
+	AssumeRolePolicy string
+	// TrustPrincipals maps each IAM user or role ARN the trust policy names
+	// (as written) to the unique ID that entity had when the policy was
+	// saved; nil when none.
+	TrustPrincipals    map[string]string
 	Description        string // "" = none
 	MaxSessionDuration int    // seconds
 	// PermissionsBoundaryARN is the managed policy used as the role's
@@ -45,7 +49,8 @@ type RoleStore interface {
 	// ordered by NameKey(name).
 	ListRoles(ctx context.Context, accountID, pathPrefix string, p Page) ([]Role, bool, error)
 	// UpdateRole writes the mutable fields of r (AssumeRolePolicy,
-	// Description, MaxSessionDuration, PermissionsBoundaryARN), addressed by
+	// TrustPrincipals, Description, MaxSessionDuration,
+	// PermissionsBoundaryARN), addressed by
 	// r.AccountID and r.ID; ErrNotFound if absent. Name, path, creation time
 	// and last use are left as they are.
 	UpdateRole(ctx context.Context, r Role) error

@@ -17,16 +17,21 @@ const rolesPathPrefix = ` AND substr(path, 1, length(?)) = ?`
 
 // --- roles
 
-const roleColumns = `role_id, account_id, name, path, assume_role_policy, description, max_session_duration,
-permissions_boundary_arn, created_at, last_used_at, last_used_region`
+const roleColumns = `role_id, account_id, name, path, assume_role_policy, trust_principals, description,
+max_session_duration, permissions_boundary_arn, created_at, last_used_at, last_used_region`
 
 func scanRole(sc scanner) (store.Role, error) {
 	var r store.Role
-	var desc, boundary, lastAt, lastRegion sql.NullString
+	var trust, desc, boundary, lastAt, lastRegion sql.NullString
 	var created string
-	if err := sc.Scan(&r.ID, &r.AccountID, &r.Name, &r.Path, &r.AssumeRolePolicy, &desc, &r.MaxSessionDuration,
+	if err := sc.Scan(&r.ID, &r.AccountID, &r.Name, &r.Path, &r.AssumeRolePolicy, &trust, &desc, &r.MaxSessionDuration,
 		&boundary, &created, &lastAt, &lastRegion); err != nil {
 		return store.Role{}, err
+	}
+	if trust.Valid {
+		if err := json.Unmarshal([]byte(trust.String), &r.TrustPrincipals); err != nil {
+			return store.Role{}, fmt.Errorf("sqlite: bad stored trust principals of role %s: %w", r.ID, err)
+		}
 	}
 	var err error
 	if r.CreatedAt, err = parseTime(created); err != nil {
@@ -41,12 +46,21 @@ func scanRole(sc scanner) (store.Role, error) {
 
 func (t *txn) CreateRole(ctx context.Context, r store.Role) error {
 	_, err := t.exec(ctx, r.AccountID, `INSERT INTO roles (role_id, account_id, name, name_key, path, assume_role_policy,
-description, max_session_duration, permissions_boundary_arn, created_at, last_used_at, last_used_region)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.AccountID, r.Name, store.NameKey(r.Name), r.Path, r.AssumeRolePolicy, nullString(r.Description),
+trust_principals, description, max_session_duration, permissions_boundary_arn, created_at, last_used_at, last_used_region)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.AccountID, r.Name, store.NameKey(r.Name), r.Path, r.AssumeRolePolicy, rolesJSONMap(r.TrustPrincipals), nullString(r.Description),
 		r.MaxSessionDuration, nullString(r.PermissionsBoundaryARN), timeText(r.CreatedAt),
 		nullTime(r.LastUsedAt), nullString(r.LastUsedRegion))
 	return err
+}
+
+// rolesJSONMap encodes a string map as a JSON object, NULL when empty.
+func rolesJSONMap(m map[string]string) sql.NullString {
+	if len(m) == 0 {
+		return sql.NullString{}
+	}
+	b, _ := json.Marshal(m) // a map[string]string always marshals
+	return sql.NullString{String: string(b), Valid: true}
 }
 
 func (t *txn) GetRoleByName(ctx context.Context, accountID, name string) (store.Role, error) {
@@ -70,9 +84,9 @@ func (t *txn) ListRoles(ctx context.Context, accountID, pathPrefix string, p sto
 }
 
 func (t *txn) UpdateRole(ctx context.Context, r store.Role) error {
-	return t.execOne(ctx, r.AccountID, "role "+r.ID, `UPDATE roles SET assume_role_policy = ?, description = ?,
-max_session_duration = ?, permissions_boundary_arn = ? WHERE account_id = ? AND role_id = ?`,
-		r.AssumeRolePolicy, nullString(r.Description), r.MaxSessionDuration, nullString(r.PermissionsBoundaryARN),
+	return t.execOne(ctx, r.AccountID, "role "+r.ID, `UPDATE roles SET assume_role_policy = ?, trust_principals = ?,
+description = ?, max_session_duration = ?, permissions_boundary_arn = ? WHERE account_id = ? AND role_id = ?`,
+		r.AssumeRolePolicy, rolesJSONMap(r.TrustPrincipals), nullString(r.Description), r.MaxSessionDuration, nullString(r.PermissionsBoundaryARN),
 		r.AccountID, r.ID)
 }
 

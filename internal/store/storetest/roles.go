@@ -34,6 +34,8 @@ func (s *Suite) TestRolesCreateGet(t *testing.T) {
 	r.MaxSessionDuration = 7200
 	// The trust document is kept byte for byte, white space included.
 	r.AssumeRolePolicy = "{\n  \"Version\": \"2012-10-17\",\n\t\"Statement\": []\n}  "
+	r.TrustPrincipals = map[string]string{"arn:aws:iam::111111111111:user/a": "AIDAUSER0000000000001",
+		"arn:aws:iam::111111111111:role/b": "AROAROLE0000000000009"}
 	createRole(t, st, r)
 
 	for _, name := range []string{"Deployer", "deployer", "DEPLOYER"} {
@@ -99,6 +101,7 @@ func (s *Suite) TestRolesUpdateDeleteLastUsed(t *testing.T) {
 	createRole(t, st, r)
 
 	r.AssumeRolePolicy = `{"Version":"2012-10-17","Statement":[]}`
+	r.TrustPrincipals = map[string]string{"arn:aws:iam::111111111111:role/x": "AROAROLE0000000000005"}
 	r.Description = "new"
 	r.MaxSessionDuration = 43200
 	r.PermissionsBoundaryARN = "arn:aws:iam::111111111111:policy/Boundary"
@@ -112,7 +115,7 @@ func (s *Suite) TestRolesUpdateDeleteLastUsed(t *testing.T) {
 		t.Fatalf("after UpdateRole = %+v, want %+v", got, r)
 	}
 	// Clearing optional fields stores them as absent.
-	r.Description, r.PermissionsBoundaryARN = "", ""
+	r.Description, r.PermissionsBoundaryARN, r.TrustPrincipals = "", "", nil
 	ExpectBump(t, st, Account1, func(ctx context.Context, tx store.Txn) error { return tx.UpdateRole(ctx, r) })
 	got, _ = Get(t, st, func(ctx context.Context, tx store.Txn) (store.Role, error) {
 		return tx.GetRoleByID(ctx, Account1, r.ID)
