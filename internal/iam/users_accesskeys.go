@@ -73,6 +73,24 @@ func (s *Service) CreateAccessKey(ctx context.Context, accountID, userName strin
 			return AccessKey{}, err
 		}
 	}
+	// An ID carries 39 random bits per account: a collision is rare but
+	// possible, and then a fresh ID is drawn.
+	for attempt := 1; ; attempt++ {
+		k, err := s.createAccessKey(ctx, accountID, userName)
+		if errors.Is(err, errAccessKeyIDTaken) {
+			if attempt < 5 {
+				continue
+			}
+			return AccessKey{}, internalError(err)
+		}
+		return k, err
+	}
+}
+
+// errAccessKeyIDTaken reports a generated access key ID that already exists.
+var errAccessKeyIDTaken = errors.New("iam: generated access key ID exists")
+
+func (s *Service) createAccessKey(ctx context.Context, accountID, userName string) (AccessKey, error) {
 	keyID, err := NewAccessKeyID(s.rand, PrefixAccessKey, accountID)
 	if err != nil {
 		return AccessKey{}, internalError(err)
@@ -87,7 +105,7 @@ func (s *Service) CreateAccessKey(ctx context.Context, accountID, userName strin
 	}
 	now := s.clock()
 	var owner string
-	err = s.tx(ctx, func(tx store.Txn) error {
+	err = s.store.Tx(ctx, func(tx store.Txn) error {
 		userID, name, err := keyOwner(ctx, tx, accountID, userName)
 		if err != nil {
 			return err
@@ -100,16 +118,25 @@ func (s *Service) CreateAccessKey(ctx context.Context, accountID, userName strin
 		if err := CheckCount(QuotaAccessKeysPerUser, len(keys), s.quotas.AccessKeysPerUser); err != nil {
 			return err
 		}
+		if _, err := tx.GetAccessKey(ctx, keyID); err == nil {
+			return errAccessKeyIDTaken
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
 		err = tx.CreateAccessKey(ctx, store.AccessKey{
 			ID: keyID, AccountID: accountID, UserID: userID, Status: store.AccessKeyActive,
 			SecretSealed: sealed, CreatedAt: now,
 		})
-		// A random 39-bit collision is possible in principle; the client
-		// may simply retry.
-		return mapStoreErr(err, noSuchAccount(accountID), EntityAlreadyExists("The access key %s already exists; retry.", keyID))
+		if errors.Is(err, store.ErrConflict) {
+			return errAccessKeyIDTaken
+		}
+		return mapStoreErr(err, noSuchAccount(accountID), nil)
 	})
-	if err != nil {
+	if errors.Is(err, errAccessKeyIDTaken) {
 		return AccessKey{}, err
+	}
+	if err != nil {
+		return AccessKey{}, internalError(err)
 	}
 	return AccessKey{ID: keyID, UserName: owner, Status: store.AccessKeyActive, Secret: secretKey, CreatedAt: now}, nil
 }

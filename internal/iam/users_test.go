@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
@@ -661,4 +662,39 @@ func TestChangePassword(t *testing.T) {
 	env.svc.now = func() time.Time { return testNow.Add(48 * time.Hour) }
 	wantMessage(t, env.svc.ChangePassword(ctx, testAccount, "alice", pw2, pw3), CodeAccessDenied,
 		"The password has expired and can only be reset by an administrator.")
+}
+
+func TestCreateAccessKeyDrawsAgainOnIDCollision(t *testing.T) {
+	env := newUsersEnv(t)
+	ctx := t.Context()
+	mustUser(t, env.svc, "alice", "/")
+	// A key consumes 5 random bytes for its ID and 30 for its secret. The
+	// second call first draws the same bytes as the first (same ID), then
+	// new ones.
+	a := bytes.Repeat([]byte{0x11}, 35)
+	b := bytes.Repeat([]byte{0x22}, 35)
+	env.svc.rand = bytes.NewReader(append(append(append([]byte{}, a...), a...), b...))
+	k1, err := env.svc.CreateAccessKey(ctx, testAccount, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, err := env.svc.CreateAccessKey(ctx, testAccount, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k1.ID == k2.ID || k1.Secret == k2.Secret {
+		t.Fatalf("keys %s and %s", k1.ID, k2.ID)
+	}
+	keys, err := env.svc.ListAccessKeys(ctx, testAccount, "alice")
+	if err != nil || len(keys) != 2 {
+		t.Fatalf("keys = %+v, %v", keys, err)
+	}
+	// Colliding on every draw ends, after a few, in ServiceFailure.
+	env.svc.rand = bytes.NewReader(bytes.Repeat(a, 5))
+	_, err = env.svc.CreateAccessKey(ctx, testAccount, "")
+	wantCode(t, err, CodeServiceFailure)
+	roots, err := env.svc.ListAccessKeys(ctx, testAccount, "")
+	if err != nil || len(roots) != 1 {
+		t.Fatalf("root keys = %+v, %v", roots, err)
+	}
 }
