@@ -99,6 +99,7 @@ func (s *Suite) TestUsersListPagesAndPathPrefix(t *testing.T) {
 		testUser(Account1, "AIDAUSER0000000000003", "alice", "/"),
 		testUser(Account1, "AIDAUSER0000000000004", "Dave", "/Eng/"),
 		testUser(Account1, "AIDAUSER0000000000005", "eve", "/engineering/"),
+		testUser(Account1, "AIDAUSER0000000000006", "frank", "/100%_x/"),
 	}
 	MustTx(t, st, func(tx store.Txn) error {
 		for _, u := range users {
@@ -112,8 +113,11 @@ func (s *Suite) TestUsersListPagesAndPathPrefix(t *testing.T) {
 		prefix string
 		want   []string
 	}{
-		{"", []string{"alice", "Bob", "carol", "Dave", "eve"}},
-		{"/", []string{"alice", "Bob", "carol", "Dave", "eve"}},
+		{"", []string{"alice", "Bob", "carol", "Dave", "eve", "frank"}},
+		{"/", []string{"alice", "Bob", "carol", "Dave", "eve", "frank"}},
+		{"/100%_", []string{"frank"}},
+		{"/1%", nil}, // a plain prefix, not a LIKE pattern
+		{"/100_", nil},
 		{"/eng/", []string{"Bob", "carol"}},
 		{"/eng", []string{"Bob", "carol", "eve"}},
 		{"/Eng/", []string{"Dave"}}, // case-sensitive
