@@ -121,6 +121,11 @@ func TestPoliciesSDKManagedLifecycle(t *testing.T) {
 	_, err = c.CreatePolicy(ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String("bad"),
 		PolicyDocument: aws.String(`{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)})
 	wantAPIError(t, err, "MalformedPolicyDocument", "Policy document must be version 2012-10-17 or greater.")
+	// Characters past U+00FF are outside the model's pattern (a JSON escape
+	// of them is fine, see above).
+	_, err = c.CreatePolicy(ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String("check"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Sid":"✓","Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)})
+	wantAPIError(t, err, "ValidationError", "")
 	_, err = c.GetPolicy(ctx, &awsiam.GetPolicyInput{PolicyArn: aws.String("arn:aws:iam::123:nonsense")})
 	wantAPIError(t, err, "InvalidInput", "ARN arn:aws:iam::123:nonsense is not valid.")
 }
