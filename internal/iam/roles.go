@@ -3,7 +3,6 @@ package iam
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/iamd/iamd/internal/policy"
@@ -81,75 +80,6 @@ func (s *Service) checkTrustPolicy(doc string) (*policy.Policy, error) {
 	return p, nil
 }
 
-// checkTrustPrincipals rejects a trust policy naming an IAM user, a role or
-// an OIDC provider that does not exist, as AWS does ("Invalid principal in
-// policy"), for the accounts this deployment holds; principals of other
-// accounts are taken as written (iamd cannot know them).
-func checkTrustPrincipals(ctx context.Context, tx store.Txn, p *policy.Policy) error {
-	for _, st := range p.Statements {
-		if st.Principal == nil {
-			continue
-		}
-		for _, e := range st.Principal.Entries {
-			ok, err := trustPrincipalExists(ctx, tx, e)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return MalformedPolicy("Invalid principal in policy: \"%s\":\"%s\"", e.Type, e.Value)
-			}
-		}
-	}
-	return nil
-}
-
-// trustPrincipalExists reports whether a principal entry that names an IAM
-// entity of an account held here (an "AWS" user or role ARN, a "Federated"
-// OIDC provider ARN) names one that exists. Anything else is true.
-func trustPrincipalExists(ctx context.Context, tx store.Txn, e policy.PrincipalEntry) (bool, error) {
-	if (e.Type != "AWS" && e.Type != "Federated") || !strings.HasPrefix(e.Value, "arn:") {
-		return true, nil
-	}
-	a, err := ParseARN(e.Value)
-	if err != nil || a.Service != "iam" || strings.ContainsAny(a.Resource, "*?") {
-		return true, nil
-	}
-	typ, path, name, ok := a.PathName()
-	switch {
-	case !ok:
-		return true, nil
-	case e.Type == "AWS" && typ != "user" && typ != "role":
-		return true, nil
-	case e.Type == "Federated" && typ != "oidc-provider":
-		return true, nil
-	}
-	if _, err := tx.GetAccount(ctx, a.Account); errors.Is(err, store.ErrNotFound) {
-		return true, nil
-	} else if err != nil {
-		return false, err
-	}
-	switch typ {
-	case "oidc-provider":
-		_, err = tx.GetOIDCProvider(ctx, a.Account, e.Value)
-	case "role":
-		var r store.Role
-		r, err = tx.GetRoleByName(ctx, a.Account, name)
-		if err == nil && r.Path != path {
-			return false, nil
-		}
-	default:
-		var u store.User
-		u, err = tx.GetUserByName(ctx, a.Account, name)
-		if err == nil && u.Path != path {
-			return false, nil
-		}
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	return err == nil, err
-}
-
 // CreateRole creates a role with its trust policy.
 func (s *Service) CreateRole(ctx context.Context, accountID string, in CreateRoleInput) (Role, error) {
 	if err := ValidateRoleName(in.Name); err != nil {
@@ -197,7 +127,7 @@ func (s *Service) CreateRole(ctx context.Context, accountID string, in CreateRol
 		if err := CheckCount(QuotaRolesPerAccount, n, s.quotas.RolesPerAccount); err != nil {
 			return err
 		}
-		if err := checkTrustPrincipals(ctx, tx, trust); err != nil {
+		if r.TrustPrincipals, err = checkTrustPrincipals(ctx, tx, trust); err != nil {
 			return err
 		}
 		if r.PermissionsBoundaryARN != "" {
@@ -248,7 +178,10 @@ func roleWithTags(ctx context.Context, tx store.Txn, accountID, name string) (Ro
 	if err != nil {
 		return Role{}, err
 	}
-	out := roleFromStore(r)
+	out, err := roleView(ctx, tx, r)
+	if err != nil {
+		return Role{}, err
+	}
 	if len(tags) > 0 {
 		out.Tags = tagsFromStore(tags)
 	}
@@ -316,19 +249,23 @@ func (s *Service) ListRoles(ctx context.Context, accountID, pathPrefix string, p
 	if err := ValidatePathPrefix(pathPrefix); err != nil {
 		return nil, false, err
 	}
-	var rs []store.Role
+	var out []Role
 	var more bool
 	err := s.view(ctx, func(tx store.Txn) error {
-		var err error
-		rs, more, err = tx.ListRoles(ctx, accountID, pathPrefix, p)
-		return err
+		rs, m, err := tx.ListRoles(ctx, accountID, pathPrefix, p)
+		if err != nil {
+			return err
+		}
+		out, more = make([]Role, len(rs)), m
+		for i, r := range rs {
+			if out[i], err = listedRole(ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, false, err
-	}
-	out := make([]Role, len(rs))
-	for i, r := range rs {
-		out[i] = listedRole(r)
 	}
 	return out, more, nil
 }
@@ -406,10 +343,11 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, accountID, name, d
 		return err
 	}
 	_, err = s.updateRole(ctx, accountID, name, func(tx store.Txn, r *store.Role) error {
-		if err := checkTrustPrincipals(ctx, tx, trust); err != nil {
+		pins, err := checkTrustPrincipals(ctx, tx, trust)
+		if err != nil {
 			return err
 		}
-		r.AssumeRolePolicy = doc
+		r.AssumeRolePolicy, r.TrustPrincipals = doc, pins
 		return nil
 	})
 	return err

@@ -38,11 +38,11 @@ func getInstanceProfile(ctx context.Context, tx store.Txn, accountID, name strin
 
 // listedRole is a role as it appears inside a list (ListRoles, an instance
 // profile's Roles): without tags, boundary and last use.
-func listedRole(r store.Role) Role {
-	out := roleFromStore(r)
+func listedRole(ctx context.Context, tx store.Txn, r store.Role) (Role, error) {
+	out, err := roleView(ctx, tx, r)
 	out.PermissionsBoundaryARN = ""
 	out.LastUsedAt, out.LastUsedRegion = time.Time{}, ""
-	return out
+	return out, err
 }
 
 // instanceProfileView builds the API view of a profile inside a Tx: its
@@ -56,7 +56,11 @@ func instanceProfileView(ctx context.Context, tx store.Txn, ip store.InstancePro
 		r, err := tx.GetRoleByID(ctx, ip.AccountID, ip.RoleID)
 		switch {
 		case err == nil:
-			out.Roles = append(out.Roles, listedRole(r))
+			lr, err := listedRole(ctx, tx, r)
+			if err != nil {
+				return InstanceProfile{}, err
+			}
+			out.Roles = append(out.Roles, lr)
 		case !errors.Is(err, store.ErrNotFound):
 			return InstanceProfile{}, err
 		}

@@ -616,3 +616,75 @@ func TestRoleDeleteConflictsWithPolicies(t *testing.T) {
 		t.Fatalf("DeletePolicy after the role is gone: %v", err)
 	}
 }
+
+// A trust policy trusts the users and roles it names as they were when it
+// was saved: deleted (or re-created) ones show as their old unique ID, a
+// renamed user under its new ARN; only those principal strings change.
+func TestRoleTrustPrincipalsPinnedToUniqueIDs(t *testing.T) {
+	env := newRolesService(t)
+	ctx := t.Context()
+	trusted := mustCreateRole(t, env.svc, CreateRoleInput{Name: "trusted", Path: "/p/"})
+	if _, err := env.svc.CreateUser(ctx, testAccount, CreateUserInput{Name: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	const roleARN = "arn:aws:iam::123456789012:role/p/trusted"
+	const userARN = "arn:aws:iam::123456789012:user/alice"
+	doc := "{\"Version\":\"2012-10-17\",\n \"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[ \"" + roleARN + "\",\n\t\"" + userARN + "\" ]},\n" +
+		"  \"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringLike\":{\"aws:PrincipalArn\":\"" + roleARN + "\"}}}]}"
+	mustCreateRole(t, env.svc, CreateRoleInput{Name: "app", AssumeRolePolicy: doc})
+	trustOf := func() string {
+		t.Helper()
+		r, err := env.svc.GetRole(ctx, testAccount, "app")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, _, err := env.svc.ListRoles(ctx, testAccount, "", store.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range rs {
+			if l.Name == "app" && l.AssumeRolePolicy != r.AssumeRolePolicy {
+				t.Fatalf("ListRoles shows\n%s\nGetRole\n%s", l.AssumeRolePolicy, r.AssumeRolePolicy)
+			}
+		}
+		return r.AssumeRolePolicy
+	}
+	if got := trustOf(); got != doc {
+		t.Fatalf("trust policy changed while its principals exist:\n%s", got)
+	}
+
+	// The trusted role is deleted and re-created: the policy shows the old
+	// role's ID (the condition, a name, is left alone).
+	if err := env.svc.DeleteRole(ctx, testAccount, "trusted"); err != nil {
+		t.Fatal(err)
+	}
+	wantGone := strings.Replace(doc, `[ "`+roleARN+`"`, `[ "`+trusted.ID+`"`, 1)
+	if got := trustOf(); got != wantGone {
+		t.Fatalf("after deleting the trusted role:\n%s\nwant\n%s", got, wantGone)
+	}
+	mustCreateRole(t, env.svc, CreateRoleInput{Name: "trusted", Path: "/p/"})
+	if got := trustOf(); got != wantGone {
+		t.Fatalf("a re-created role is trusted:\n%s", got)
+	}
+
+	// A renamed user is shown under its new ARN.
+	newName, newPath := "alicia", "/x/"
+	if err := env.svc.UpdateUser(ctx, testAccount, "alice", &newName, &newPath); err != nil {
+		t.Fatal(err)
+	}
+	wantRenamed := strings.Replace(wantGone, `"`+userARN+`"`, `"arn:aws:iam::123456789012:user/x/alicia"`, 1)
+	if got := trustOf(); got != wantRenamed {
+		t.Fatalf("after renaming the user:\n%s\nwant\n%s", got, wantRenamed)
+	}
+	if err := env.svc.UpdateUser(ctx, testAccount, "alicia", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Saving the policy again trusts the entities that exist now.
+	fresh := strings.Replace(doc, userARN, "arn:aws:iam::123456789012:user/x/alicia", 1)
+	if err := env.svc.UpdateAssumeRolePolicy(ctx, testAccount, "app", fresh); err != nil {
+		t.Fatal(err)
+	}
+	if got := trustOf(); got != fresh {
+		t.Fatalf("after re-saving:\n%s\nwant\n%s", got, fresh)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/iamd/iamd/internal/server/servertest"
 )
@@ -309,4 +310,43 @@ func TestRolesOIDCProvidersWithSDK(t *testing.T) {
 	must(client.DeleteOpenIDConnectProvider(ctx, &awsiam.DeleteOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(arn)}))(t)
 	_, err = client.GetOpenIDConnectProvider(ctx, &awsiam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(arn)})
 	wantAPIError(t, err, "NoSuchEntity", "OpenIDConnect Provider not found for arn "+arn)
+}
+
+// A role trusting a user trusts that user, not the name: once the user is
+// deleted and re-created, AssumeRole is refused until the trust policy is
+// saved again, and GetRole shows the old user's unique ID.
+func TestRolesTrustSurvivesOnlyTheSameUser(t *testing.T) {
+	env := servertest.Start(t)
+	client := env.IAM()
+	ctx := t.Context()
+	newAlice := func() (string, *awsiam.CreateAccessKeyOutput) {
+		u := must(client.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("alice")}))(t)
+		return *u.User.UserId, must(client.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("alice")}))(t)
+	}
+	assume := func(k *awsiam.CreateAccessKeyOutput) error {
+		_, err := env.STSAs(t, *k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey, "").AssumeRole(ctx, &sts.AssumeRoleInput{
+			RoleArn: aws.String("arn:aws:iam::123456789012:role/app"), RoleSessionName: aws.String("session"),
+		})
+		return err
+	}
+	oldID, key := newAlice()
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/alice"},"Action":"sts:AssumeRole"}]}`
+	must(client.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("app"), AssumeRolePolicyDocument: aws.String(trust)}))(t)
+	if err := assume(key); err != nil {
+		t.Fatalf("AssumeRole by the trusted user: %v", err)
+	}
+
+	must(client.DeleteAccessKey(ctx, &awsiam.DeleteAccessKeyInput{UserName: aws.String("alice"), AccessKeyId: key.AccessKey.AccessKeyId}))(t)
+	must(client.DeleteUser(ctx, &awsiam.DeleteUserInput{UserName: aws.String("alice")}))(t)
+	_, key = newAlice()
+	wantAPIError(t, assume(key), "AccessDenied", "")
+	got := must(client.GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String("app")}))(t)
+	if want := strings.Replace(trust, "arn:aws:iam::123456789012:user/alice", oldID, 1); rolesDecode(t, got.Role.AssumeRolePolicyDocument) != want {
+		t.Fatalf("trust policy shown as\n%s\nwant\n%s", rolesDecode(t, got.Role.AssumeRolePolicyDocument), want)
+	}
+
+	must(client.UpdateAssumeRolePolicy(ctx, &awsiam.UpdateAssumeRolePolicyInput{RoleName: aws.String("app"), PolicyDocument: aws.String(trust)}))(t)
+	if err := assume(key); err != nil {
+		t.Fatalf("AssumeRole after the policy was saved again: %v", err)
+	}
 }
