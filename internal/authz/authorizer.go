@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/iamd/iamd/internal/api"
@@ -29,6 +30,9 @@ type Config struct {
 	Logger    *slog.Logger // nil discards
 	// CacheSize bounds the cached principals (0: DefaultCacheSize).
 	CacheSize int
+	// KeyAges enforces the account-level maximum access key age.
+	// Optional: without it there is no such limit.
+	KeyAges KeyAgeLimits
 }
 
 // Authorizer is the one place iamd decides whether a caller may do what a
@@ -42,6 +46,15 @@ type Authorizer struct {
 	now   func() time.Time
 	log   *slog.Logger
 	cache *setCache
+	ages  KeyAgeLimits
+
+	agesMu sync.Mutex
+	ageOf  map[string]keyAge // account -> limit at a revision
+}
+
+type keyAge struct {
+	rev int64
+	max time.Duration
 }
 
 // New builds an Authorizer.
@@ -58,6 +71,7 @@ func New(cfg Config) (*Authorizer, error) {
 	return &Authorizer{
 		src: cfg.Policies, res: cfg.Resolver, revs: cfg.Revisions,
 		now: cfg.Now, log: cfg.Logger, cache: newSetCache(cfg.CacheSize),
+		ages: cfg.KeyAges, ageOf: map[string]keyAge{},
 	}, nil
 }
 
@@ -112,7 +126,11 @@ func (a *Authorizer) Authorize(ctx context.Context, req api.AuthzRequest) error 
 			self.UserName = id.UserName
 		}
 	}
-	plan, err := BuildPlan(ctx, a.res, self, req.Operation.Service, req.Operation.Name, req.Input)
+	res := a.res
+	if id != nil && id.Kind == iam.IdentityRoot {
+		res = nil // the root is allowed everything: no lookups needed
+	}
+	plan, err := BuildPlan(ctx, res, self, req.Operation.Service, req.Operation.Name, req.Input)
 	if err != nil {
 		return err
 	}
@@ -130,6 +148,9 @@ func (a *Authorizer) Authorize(ctx context.Context, req api.AuthzRequest) error 
 		// session was created with MFA (evaluation.md §8); AWS answers as
 		// for an invalid token.
 		return &iam.Error{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid"}
+	}
+	if err := a.checkKeyAge(ctx, id, plan); err != nil {
+		return err
 	}
 	q := Query{Caller: id, Checks: plan.Checks}
 	if ri := req.Request; ri != nil {
@@ -196,6 +217,72 @@ func (a *Authorizer) Decide(ctx context.Context, q Query) (*Decision, error) {
 		}
 	}
 	return d, nil
+}
+
+// keyRotationActions are what a caller may still do with a key older than
+// the account's maximum age, on its own user: rotate it.
+var keyRotationActions = map[string]bool{
+	"iam:CreateAccessKey": true, "iam:UpdateAccessKey": true, "iam:DeleteAccessKey": true,
+	"iam:ListAccessKeys": true, "iam:GetAccessKeyLastUsed": true, "iam:GetUser": true,
+}
+
+// checkKeyAge refuses a request signed with a long-term key older than the
+// account's maximum access key age (whole days, as iamd:AccessKeyAgeDays
+// counts them), unless it rotates the caller's own keys. It applies to the
+// root too: no policy binds the root, this setting does.
+func (a *Authorizer) checkKeyAge(ctx context.Context, id *iam.Identity, plan Plan) error {
+	if a.ages == nil || id.Temporary || id.Credential.CreatedAt.IsZero() {
+		return nil
+	}
+	if c := plan.Checks[0]; keyRotationActions[c.Action] && c.Resource == id.ARN {
+		return nil
+	}
+	max, err := a.maxKeyAge(ctx, id.AccountID)
+	if err != nil || max <= 0 {
+		return err
+	}
+	maxDays := int64(max / (24 * time.Hour))
+	age := AccessKeyAgeDays(id.Credential.CreatedAt, a.now())
+	if age <= maxDays {
+		return nil
+	}
+	c := plan.Checks[0]
+	a.log.LogAttrs(ctx, slog.LevelInfo, "access denied: access key too old",
+		slog.String("principal", id.ARN), slog.String("access_key_id", id.AccessKey),
+		slog.Int64("age_days", age), slog.Int64("max_days", maxDays), slog.String("action", c.Action))
+	return &iam.Error{Code: iam.CodeAccessDenied, Message: fmt.Sprintf(
+		"User: %s is not authorized to perform: %s on resource: %s because the access key %s is %d days old and the account allows at most %d; create a new access key and delete this one",
+		id.ARN, c.Action, c.Resource, id.AccessKey, age, maxDays)}
+}
+
+// maxKeyAge is the account's limit, read again when the revision moved.
+func (a *Authorizer) maxKeyAge(ctx context.Context, acct string) (time.Duration, error) {
+	rev := int64(-1)
+	if a.revs != nil {
+		var err error
+		if rev, err = a.revs.Revision(ctx, acct); err != nil {
+			return 0, fmt.Errorf("authz: revision of %s: %w", acct, err)
+		}
+		a.agesMu.Lock()
+		ka, ok := a.ageOf[acct]
+		a.agesMu.Unlock()
+		if ok && ka.rev == rev {
+			return ka.max, nil
+		}
+	}
+	max, err := a.ages.MaxAccessKeyAge(ctx, acct)
+	if err != nil {
+		return 0, fmt.Errorf("authz: maximum access key age of %s: %w", acct, err)
+	}
+	if rev >= 0 {
+		a.agesMu.Lock()
+		if len(a.ageOf) >= DefaultCacheSize {
+			clear(a.ageOf) // bounded: rebuilt on demand
+		}
+		a.ageOf[acct] = keyAge{rev: rev, max: max}
+		a.agesMu.Unlock()
+	}
+	return max, nil
 }
 
 // CallerPolicySet is the caller's side of a decision that an operation

@@ -420,3 +420,51 @@ func TestCacheBounded(t *testing.T) {
 		t.Error("New without a PolicySource")
 	}
 }
+
+type fixedAge time.Duration
+
+func (f fixedAge) MaxAccessKeyAge(ctx context.Context, accountID string) (time.Duration, error) {
+	return time.Duration(f), nil
+}
+
+// TestMaxKeyAgeSetting: the account-level limit refuses old long-term keys,
+// the root's too, except the calls that rotate the caller's own keys.
+func TestMaxKeyAgeSetting(t *testing.T) {
+	e := newEnv(t)
+	e.a.ages = fixedAge(30 * 24 * time.Hour)
+	e.f.change(func() {
+		e.alice.inline["all"] = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"}]}`
+	})
+	alice := userIdentity("alice", t0.Add(-30*24*time.Hour))
+	if err := e.authorize(t, alice, "ListUsers", &iamshape.ListUsersInput{}); err != nil {
+		t.Fatalf("30 days: %v", err)
+	}
+	e.clk.Advance(24 * time.Hour)
+	wantDenied(t, e.authorize(t, alice, "ListUsers", &iamshape.ListUsersInput{}),
+		"User: arn:aws:iam::"+acct+":user/alice is not authorized to perform: iam:ListUsers on resource: * because the access key AKIAALICE is 31 days old and the account allows at most 30; create a new access key and delete this one")
+	for op, in := range map[string]any{
+		"CreateAccessKey": &iamshape.CreateAccessKeyInput{},
+		"DeleteAccessKey": &iamshape.DeleteAccessKeyInput{AccessKeyId: "AKIAALICE"},
+		"GetUser":         &iamshape.GetUserInput{UserName: ptr("alice")},
+	} {
+		if err := e.authorize(t, alice, op, in); err != nil {
+			t.Errorf("rotation %s: %v", op, err)
+		}
+	}
+	if err := e.authorize(t, alice, "CreateAccessKey", &iamshape.CreateAccessKeyInput{UserName: ptr("bob")}); err == nil {
+		t.Error("an old key created another user's key")
+	}
+	root := rootIdentity() // its key is a year old
+	if err := e.authorize(t, root, "ListUsers", &iamshape.ListUsersInput{}); err == nil {
+		t.Error("old root key allowed")
+	}
+	if err := e.authorize(t, root, "CreateAccessKey", &iamshape.CreateAccessKeyInput{}); err != nil {
+		t.Errorf("root rotation: %v", err)
+	}
+	// Sessions are not long-term keys.
+	s := userIdentity("alice", time.Time{})
+	s.Temporary, s.MFAPresent = true, true
+	if err := e.authorize(t, s, "ListUsers", &iamshape.ListUsersInput{}); err != nil {
+		t.Errorf("session: %v", err)
+	}
+}

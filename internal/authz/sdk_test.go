@@ -145,3 +145,40 @@ func TestKeyRotationPolicy(t *testing.T) {
 		t.Fatalf("new key: %v", err)
 	}
 }
+
+// TestAccountMaxKeyAge: the account-level setting refuses old keys,
+// including the root's, and leaves rotation possible.
+func TestAccountMaxKeyAge(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := t.Context()
+	if err := env.Service.SetMaxAccessKeyAge(ctx, env.AccountID, 90*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	root := env.IAM()
+	if _, err := root.ListUsers(ctx, &awsiam.ListUsersInput{}); err != nil {
+		t.Fatalf("fresh root key: %v", err)
+	}
+	env.Advance(91 * 24 * time.Hour)
+	_, err := root.ListUsers(ctx, &awsiam.ListUsersInput{})
+	wantAccessDenied(t, err, "User: arn:aws:iam::"+env.AccountID+":root is not authorized to perform: iam:ListUsers on resource: * because the access key "+
+		env.RootAccessKeyID+" is 91 days old and the account allows at most 90; create a new access key and delete this one")
+	k, err := root.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{})
+	if err != nil {
+		t.Fatalf("root rotation: %v", err)
+	}
+	fresh := env.IAMAs(t, *k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey)
+	if _, err := fresh.ListUsers(ctx, &awsiam.ListUsersInput{}); err != nil {
+		t.Fatalf("new root key: %v", err)
+	}
+	if _, err := fresh.DeleteAccessKey(ctx, &awsiam.DeleteAccessKeyInput{AccessKeyId: aws.String(env.RootAccessKeyID)}); err != nil {
+		t.Fatalf("delete the old key: %v", err)
+	}
+	// Removing the limit lets old keys work again (the next request sees it).
+	if err := env.Service.SetMaxAccessKeyAge(ctx, env.AccountID, 0); err != nil {
+		t.Fatal(err)
+	}
+	env.Advance(365 * 24 * time.Hour)
+	if _, err := fresh.ListUsers(ctx, &awsiam.ListUsersInput{}); err != nil {
+		t.Fatalf("no limit: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package authz
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/iamd/iamd/internal/policy"
 )
@@ -115,4 +116,10 @@ type PolicySource interface {
 // *iam.Service implements it.
 type Revisions interface {
 	Revision(ctx context.Context, accountID string) (int64, error)
+}
+
+// KeyAgeLimits reports an account's maximum access key age (0: none), the
+// iamd setting that refuses requests signed with older long-term keys.
+type KeyAgeLimits interface {
+	MaxAccessKeyAge(ctx context.Context, accountID string) (time.Duration, error)
 }

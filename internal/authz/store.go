@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/iamd/iamd/internal/iam"
 	"github.com/iamd/iamd/internal/policy"
@@ -11,7 +12,7 @@ import (
 )
 
 // StoreSource gathers policies and resolves entities from the store. It
-// implements PolicySource, Resolver and Revisions; each call is one
+// implements PolicySource, Resolver, Revisions and KeyAgeLimits; each call is one
 // read-only transaction (a consistent snapshot).
 type StoreSource struct {
 	st store.Store
@@ -37,6 +38,17 @@ func (s *StoreSource) Revision(ctx context.Context, accountID string) (int64, er
 		return err
 	})
 	return rev, err
+}
+
+// MaxAccessKeyAge implements KeyAgeLimits.
+func (s *StoreSource) MaxAccessKeyAge(ctx context.Context, accountID string) (time.Duration, error) {
+	var age time.Duration
+	err := s.st.View(ctx, func(tx store.Txn) error {
+		var err error
+		age, err = iam.ReadMaxAccessKeyAge(ctx, tx, accountID)
+		return err
+	})
+	return age, err
 }
 
 // Policies implements PolicySource.

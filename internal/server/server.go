@@ -109,7 +109,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 	if cfg.Authorizer == nil {
 		src := authz.NewStoreSource(cfg.Store)
-		a, err := authz.New(authz.Config{Policies: src, Resolver: src, Revisions: src, Now: cfg.Now, Logger: cfg.Logger})
+		a, err := authz.New(authz.Config{Policies: src, Resolver: src, Revisions: src, KeyAges: src, Now: cfg.Now, Logger: cfg.Logger})
 		if err != nil {
 			return nil, fmt.Errorf("server: %w", err)
 		}
