@@ -3,6 +3,7 @@ package iam
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/iamd/iamd/internal/store"
@@ -345,5 +346,51 @@ func TestListPoliciesScopesAndPages(t *testing.T) {
 	}
 	if got := collect(ListPoliciesInput{OnlyAttached: true}, 0); len(got) != 0 {
 		t.Fatalf("OnlyAttached with nothing attached: %d", len(got))
+	}
+}
+
+// The version limit and the attachment quota hold under concurrent calls:
+// each is read, checked and written in one serializable transaction.
+func TestPolicyLimitsUnderRaces(t *testing.T) {
+	env := newPolicyService(t)
+	ctx := t.Context()
+	principals(t, env, nil, nil, []string{"app"})
+	p := mustCreatePolicy(t, env.svc, "raced", "")
+	var arns []string
+	for i := range 12 {
+		arns = append(arns, mustCreatePolicy(t, env.svc, fmt.Sprintf("a%02d", i), "").ARN)
+	}
+	const n = 12
+	var wg sync.WaitGroup
+	versionErrs := make([]error, n)
+	attachErrs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			_, versionErrs[i] = env.svc.CreatePolicyVersion(ctx, testAccount, p.ARN, testPolicyDoc, false)
+		})
+		wg.Go(func() {
+			attachErrs[i] = env.svc.AttachPolicy(ctx, testAccount, store.PrincipalRole, "app", arns[i])
+		})
+	}
+	wg.Wait()
+	count := func(errs []error) (ok int) {
+		for _, err := range errs {
+			if err == nil {
+				ok++
+			} else {
+				wantCode(t, err, CodeLimitExceeded)
+			}
+		}
+		return ok
+	}
+	if ok := count(versionErrs); ok != 4 {
+		t.Errorf("%d versions created concurrently, want 4 (5 with v1)", ok)
+	}
+	if ok := count(attachErrs); ok != 10 {
+		t.Errorf("%d attachments made concurrently, want 10", ok)
+	}
+	vs, _ := env.svc.ListPolicyVersions(ctx, testAccount, p.ARN)
+	if len(vs) != 5 {
+		t.Errorf("%d versions stored", len(vs))
 	}
 }
