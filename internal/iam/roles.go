@@ -15,7 +15,9 @@ type Role struct {
 	Name string
 	Path string
 	ARN  string
-	// AssumeRolePolicy is the trust policy exactly as it was submitted.
+	// AssumeRolePolicy is the trust policy as it was submitted, except that
+	// a named user or role that no longer exists under the unique ID it had
+	// then shows as that ID (see roles_trust.go). STS evaluates this text.
 	AssumeRolePolicy       string
 	Description            string
 	MaxSessionDuration     int // seconds
