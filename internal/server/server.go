@@ -72,9 +72,10 @@ type Server struct {
 	// Registry is what /metrics serves.
 	Registry *prometheus.Registry
 
-	store   store.Store
-	log     *slog.Logger
-	handler http.Handler
+	store     store.Store
+	instances http.Handler
+	log       *slog.Logger
+	handler   http.Handler
 }
 
 // New assembles a Server. It does not migrate or close the store: the
@@ -149,6 +150,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 
 	s := &Server{IAM: svc, STS: stsSvc, API: apiSrv, Registry: reg, store: cfg.Store, log: cfg.Logger}
+	s.instances = stsapi.InstanceHandler(stsSvc, authn, cfg.Logger) // iamd exec's instance endpoints
 	s.handler = s.routes()
 	return s, nil
 }
@@ -176,6 +178,7 @@ func (s *Server) routes() http.Handler {
 	})
 	mux.HandleFunc("GET "+PathReady, s.ready)
 	mux.Handle("GET "+PathMetrics, api.MetricsHandler(s.Registry))
+	mux.Handle(stsapi.PathPrefix, s.instances)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "404 not found: iamd serves the AWS Query API at /, and /healthz, /readyz, /metrics", http.StatusNotFound)
 	})
