@@ -377,6 +377,8 @@ R_WEB_ROLE = PREFIX + "ci"
 R_PROFILE = PREFIX + "web"
 R_PROFILE2 = PREFIX + "api"
 R_OIDC_URL = "https://token.actions.e2e.example.com"
+R_TRUSTED_USER = PREFIX + "trusted"
+R_TRUSTING_ROLE = PREFIX + "trusting"
 
 
 def r_service_trust(service="ec2.amazonaws.com"):
@@ -480,6 +482,22 @@ ROLE_STEPS = [
          needs=["r-create-oidc-provider"]),
     Step("r-create-web-identity-role", lambda c: c.iam.create_role(RoleName=R_WEB_ROLE, AssumeRolePolicyDocument=r_web_identity_trust(c.account)),
          needs=["r-create-oidc-provider"]),
+
+    # A trust policy trusts the user it names, not the name: once the user is deleted, the policy shows its unique ID.
+    Step("r-create-trusted-user", lambda c: c.iam.create_user(UserName=R_TRUSTED_USER),
+         save("r_trusted_user_id", lambda r: r["User"]["UserId"])),
+    Step("r-create-role-trusting-user", lambda c: c.iam.create_role(RoleName=R_TRUSTING_ROLE, AssumeRolePolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{c.account}:user/{R_TRUSTED_USER}"},
+                                                 "Action": "sts:AssumeRole"}]})), needs=["r-create-trusted-user"]),
+    Step("r-create-role-trusting-missing-user", lambda c: c.iam.create_role(RoleName=PREFIX + "bad", AssumeRolePolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{c.account}:user/{PREFIX}ghost"},
+                                                 "Action": "sts:AssumeRole"}]})), error="MalformedPolicyDocument"),
+    Step("r-delete-trusted-user", lambda c: c.iam.delete_user(UserName=R_TRUSTED_USER), needs=["r-create-trusted-user"]),
+    Step("r-trust-shows-unique-id", lambda c: c.iam.get_role(RoleName=R_TRUSTING_ROLE),
+         lambda c, r: expect(r["Role"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["AWS"] == c.vars["r_trusted_user_id"],
+                             f"trust policy {r['Role']['AssumeRolePolicyDocument']}"),
+         needs=["r-create-role-trusting-user", "r-delete-trusted-user"]),
+    Step("r-delete-role-trusting-user", lambda c: c.iam.delete_role(RoleName=R_TRUSTING_ROLE), needs=["r-create-role-trusting-user"]),
 
     # Clean-up of the roles-area entities.
     Step("r-delete-web-identity-role", lambda c: c.iam.delete_role(RoleName=R_WEB_ROLE), needs=["r-create-web-identity-role"]),
