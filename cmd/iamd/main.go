@@ -50,5 +50,6 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newServeCmd(stdout, stderr))
 	root.AddCommand(newMigrateCmd(stdout, stderr))
 	root.AddCommand(newAdminCmd(stdout, stderr))
+	root.AddCommand(newExecCmd(stdin, stdout, stderr))
 	return root
 }
