@@ -265,7 +265,9 @@ func (s *Service) RemoveRoleFromInstanceProfile(ctx context.Context, accountID, 
 			return err
 		}
 		if ip.RoleID != r.ID {
-			return NoSuchEntity("The role with name %s cannot be found in instance profile %s.", roleName, profileName)
+			// AWS's wording for a role the profile does not hold is
+			// unverified; the role is not found there.
+			return noSuchRole(roleName)
 		}
 		return mapStoreErr(tx.SetInstanceProfileRole(ctx, accountID, ip.ID, ""), noSuchInstanceProfile(profileName), nil)
 	})
