@@ -270,3 +270,39 @@ func TestAgentIMDSForSDK(t *testing.T) {
 		t.Fatalf("expired IMDS token: HTTP %d", st)
 	}
 }
+
+// The agent hands out the same credentials until they are within five
+// minutes of expiring, then fetches new ones.
+func TestAgentRefreshesBeforeExpiry(t *testing.T) {
+	e := startInstanceEnv(t)
+	url, tok := agentFor(t, e)
+	get := func() stsapi.ContainerCredentials {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, url+stsapi.AgentCredentialsPath, nil)
+		req.Header.Set("Authorization", tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var c stsapi.ContainerCredentials
+		if err := json.NewDecoder(resp.Body).Decode(&c); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("HTTP %d: %v", resp.StatusCode, err)
+		}
+		return c
+	}
+	first := get()
+	e.Advance(54 * time.Minute)
+	if again := get(); again.AccessKeyID != first.AccessKeyID {
+		t.Fatal("credentials replaced while more than five minutes were left")
+	}
+	e.Advance(2 * time.Minute)
+	second := get()
+	if second.AccessKeyID == first.AccessKeyID || second.Expiration == first.Expiration {
+		t.Fatalf("credentials not refreshed four minutes before expiry: %s until %s", second.AccessKeyID, second.Expiration)
+	}
+	exp, _ := time.Parse(time.RFC3339, second.Expiration)
+	if !exp.Equal(e.Now().Add(time.Hour)) {
+		t.Fatalf("new credentials expire %v, want an hour from %v", exp, e.Now())
+	}
+}
