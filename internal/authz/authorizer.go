@@ -83,9 +83,15 @@ type Query struct {
 	Caller *iam.Identity
 	Checks []Check
 	Facts  RequestFacts
+	// NoFacts leaves out the keys derived from the HTTP request
+	// (aws:SourceIp, aws:SecureTransport, aws:UserAgent,
+	// aws:RequestedRegion): the check API gets them from its caller in the
+	// checks' keys instead.
+	NoFacts bool
 	// Resource is the resource-based policy taking part in the decision:
 	// the role's trust policy (compiled as policy.KindTrust) for
-	// sts:AssumeRole. IAM has no other resource policies.
+	// sts:AssumeRole. IAM has no other resource policies; other services
+	// asking through the check API may bring theirs.
 	Resource *policy.Compiled
 	// ResourceAccount is the account owning the resources (default: the
 	// account in the resource ARN, else the caller's).
@@ -149,7 +155,7 @@ func (a *Authorizer) Authorize(ctx context.Context, req api.AuthzRequest) error 
 		// for an invalid token.
 		return &iam.Error{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid"}
 	}
-	if err := a.checkKeyAge(ctx, id, plan); err != nil {
+	if err := a.KeyAgeErr(ctx, id, plan.Checks[0]); err != nil {
 		return err
 	}
 	q := Query{Caller: id, Checks: plan.Checks}
@@ -190,7 +196,7 @@ func (a *Authorizer) Decide(ctx context.Context, q Query) (*Decision, error) {
 	d := &Decision{Principal: pr, Allowed: true}
 	for _, c := range q.Checks {
 		pctx.Reset()
-		globalKeys(&pctx, q.Caller, sess, q.Facts, now)
+		globalKeys(&pctx, q.Caller, sess, q.Facts, !q.NoFacts, now)
 		for _, k := range c.Keys {
 			if k.Multi {
 				pctx.SetMulti(k.Name, k.Values...)
@@ -226,15 +232,16 @@ var keyRotationActions = map[string]bool{
 	"iam:ListAccessKeys": true, "iam:GetAccessKeyLastUsed": true, "iam:GetUser": true,
 }
 
-// checkKeyAge refuses a request signed with a long-term key older than the
-// account's maximum access key age (whole days, as iamd:AccessKeyAgeDays
-// counts them), unless it rotates the caller's own keys. It applies to the
-// root too: no policy binds the root, this setting does.
-func (a *Authorizer) checkKeyAge(ctx context.Context, id *iam.Identity, plan Plan) error {
+// KeyAgeErr is the AccessDenied error for a request (its main check c)
+// signed with a long-term key older than the account's maximum access key
+// age (whole days, as iamd:AccessKeyAgeDays counts them), nil when the key
+// is young enough or the request rotates the caller's own keys. It applies
+// to the root too: no policy binds the root, this setting does.
+func (a *Authorizer) KeyAgeErr(ctx context.Context, id *iam.Identity, c Check) error {
 	if a.ages == nil || id.Temporary || id.Credential.CreatedAt.IsZero() {
 		return nil
 	}
-	if c := plan.Checks[0]; keyRotationActions[c.Action] && c.Resource == id.ARN {
+	if keyRotationActions[c.Action] && c.Resource == id.ARN {
 		return nil
 	}
 	max, err := a.maxKeyAge(ctx, id.AccountID)
@@ -246,7 +253,6 @@ func (a *Authorizer) checkKeyAge(ctx context.Context, id *iam.Identity, plan Pla
 	if age <= maxDays {
 		return nil
 	}
-	c := plan.Checks[0]
 	a.log.LogAttrs(ctx, slog.LevelInfo, "access denied: access key too old",
 		slog.String("principal", id.ARN), slog.String("access_key_id", id.AccessKey),
 		slog.Int64("age_days", age), slog.Int64("max_days", maxDays), slog.String("action", c.Action))
@@ -333,6 +339,9 @@ func (a *Authorizer) principalSet(ctx context.Context, id *iam.Identity, sess *s
 			return pr, nil, err
 		}
 		pr.Tags = cs.info.Tags
+		if pr.UserID == "" {
+			pr.UserID = cs.info.ID // an identity built from an ARN (check API)
+		}
 		return pr, cs.prepared, nil
 	case iam.IdentityAssumedRole:
 		pr.Type = policy.PrincipalAssumedRole

@@ -67,17 +67,19 @@ type RequestFacts struct {
 // aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType,
 // aws:PrincipalTag/*) and the time (aws:CurrentTime, aws:EpochTime) the
 // engine derives from the Request.
-func globalKeys(c *policy.Context, id *iam.Identity, sess *session, rf RequestFacts, now time.Time) {
-	if ip := sourceIP(rf.RemoteAddr); ip != "" {
-		c.Set("aws:SourceIp", ip)
-	}
-	c.Set("aws:SecureTransport", strconv.FormatBool(rf.Secure))
-	if rf.UserAgent != "" {
-		c.Set("aws:UserAgent", rf.UserAgent)
-	}
-	if rf.Service == "iam" {
-		// IAM is a global service: AWS reports its requests in us-east-1.
-		c.Set("aws:RequestedRegion", "us-east-1")
+func globalKeys(c *policy.Context, id *iam.Identity, sess *session, rf RequestFacts, withFacts bool, now time.Time) {
+	if withFacts {
+		if ip := sourceIP(rf.RemoteAddr); ip != "" {
+			c.Set("aws:SourceIp", ip)
+		}
+		c.Set("aws:SecureTransport", strconv.FormatBool(rf.Secure))
+		if rf.UserAgent != "" {
+			c.Set("aws:UserAgent", rf.UserAgent)
+		}
+		if rf.Service == "iam" {
+			// IAM is a global service: AWS reports its requests in us-east-1.
+			c.Set("aws:RequestedRegion", "us-east-1")
+		}
 	}
 	c.Set("aws:ViaAWSService", "false")
 	c.Set("aws:PrincipalIsAWSService", "false")

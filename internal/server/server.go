@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/iamd/iamd/internal/api"
+	"github.com/iamd/iamd/internal/api/authzapi"
 	"github.com/iamd/iamd/internal/api/iamapi"
 	"github.com/iamd/iamd/internal/api/stsapi"
 	"github.com/iamd/iamd/internal/authz"
@@ -74,6 +75,7 @@ type Server struct {
 
 	store     store.Store
 	instances http.Handler
+	check     http.Handler // authzapi.Path, with the policy-engine authorizer
 	log       *slog.Logger
 	handler   http.Handler
 }
@@ -151,6 +153,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 	s := &Server{IAM: svc, STS: stsSvc, API: apiSrv, Registry: reg, store: cfg.Store, log: cfg.Logger}
 	s.instances = stsapi.InstanceHandler(stsSvc, authn, cfg.Logger) // iamd exec's instance endpoints
+	if az, ok := cfg.Authorizer.(*authz.Authorizer); ok {
+		if s.check, err = authzapi.New(authzapi.Config{Authn: authn, Authz: az, Keys: authzapi.ServiceKeys{IAM: svc}, Logger: cfg.Logger}); err != nil {
+			return nil, fmt.Errorf("server: %w", err)
+		}
+	}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -179,6 +186,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET "+PathReady, s.ready)
 	mux.Handle("GET "+PathMetrics, api.MetricsHandler(s.Registry))
 	mux.Handle(stsapi.PathPrefix, s.instances)
+	if s.check != nil {
+		mux.Handle("POST "+authzapi.Path, s.check) // the authorization API for other services
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "404 not found: iamd serves the AWS Query API at /, and /healthz, /readyz, /metrics", http.StatusNotFound)
 	})
