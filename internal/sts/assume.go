@@ -119,7 +119,8 @@ func (s *Service) AssumeRole(ctx context.Context, caller *iam.Identity, in Assum
 	if err != nil {
 		return AssumeRoleResult{}, err
 	}
-	for _, t := range in.Tags {
+	// Inherited transitive tags count too: they travel in the new token.
+	for _, t := range tags {
 		packed += len(t.Key) + len(t.Value)
 	}
 	if packed > packedLimit {
@@ -240,7 +241,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller *iam.Identity, in Assum
 	out := AssumeRoleResult{
 		Credentials: creds, AssumedRoleID: sess.PrincipalID, ARN: sess.ARN, SourceIdentity: sourceIdentity,
 	}
-	if in.Policy != "" || len(in.PolicyARNs) > 0 || len(in.Tags) > 0 {
+	if in.Policy != "" || len(in.PolicyARNs) > 0 || len(tags) > 0 {
 		out.HasPackedPolicy, out.PackedPolicy = true, percent(packed)
 	}
 	return out, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -565,4 +566,33 @@ func TestAssumeRoleMFA(t *testing.T) {
 	if _, err := e.sts.AssumeRole(ctx, e.session(st), AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "ss"}); err != nil {
 		t.Fatalf("AssumeRole from an MFA session: %v", err)
 	}
+}
+
+// The packed-policy budget bounds what a token carries: a session at the
+// limit still seals into a token below MaxTokenLength, one byte more is
+// PackedPolicyTooLarge.
+func TestAssumeRolePackedPolicyLimit(t *testing.T) {
+	e := newEnv(t, nil)
+	r := e.selfTrusting(acct1, "tags", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"`+acct1+`"},"Action":["sts:AssumeRole","sts:TagSession"]}]}`, 0)
+	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::` + strings.Repeat("b", 1900) + `"}]}`
+	size := len(pol) // no white space: Size is the length
+	var tags []iam.Tag
+	for i := 0; size < packedLimit; i++ {
+		k := fmt.Sprintf("k%02d", i)
+		v := strings.Repeat("v", min(256, packedLimit-size-len(k)))
+		tags = append(tags, iam.Tag{Key: k, Value: v})
+		size += len(k) + len(v)
+	}
+	in := AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "big", Policy: pol, Tags: tags}
+	res, err := e.sts.AssumeRole(t.Context(), rootOf(acct1), in)
+	if err != nil {
+		t.Fatalf("at the limit (%d bytes, %d tags): %v", size, len(tags), err)
+	}
+	if res.PackedPolicy != 100 || len(res.Credentials.SessionToken) >= MaxTokenLength {
+		t.Fatalf("packed %d%%, token of %d characters", res.PackedPolicy, len(res.Credentials.SessionToken))
+	}
+	e.session(res.Credentials)
+	in.Tags = append(in.Tags, iam.Tag{Key: "z", Value: ""})
+	_, err = e.sts.AssumeRole(t.Context(), rootOf(acct1), in)
+	wantCode(t, err, CodePackedPolicyTooLarge, "Packed policy consumes 101% of allotted space")
 }
