@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
 	"github.com/iamd/iamd/internal/server/servertest"
@@ -181,4 +182,47 @@ func TestAccountMaxKeyAge(t *testing.T) {
 	if _, err := fresh.ListUsers(ctx, &awsiam.ListUsersInput{}); err != nil {
 		t.Fatalf("no limit: %v", err)
 	}
+}
+
+// TestRoleSessionsThroughSTS: AssumeRole with the caller's side from the
+// authorizer, then the session's requests decided with the role's
+// policies and the session policy.
+func TestRoleSessionsThroughSTS(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := t.Context()
+	root := env.IAM()
+	acct := env.AccountID
+	if _, err := root.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("reader"), Path: aws.String("/app/"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + acct + `:root"},"Action":"sts:AssumeRole"}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.PutRolePolicy(ctx, &awsiam.PutRolePolicyInput{RoleName: aws.String("reader"), PolicyName: aws.String("read"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["iam:List*","iam:Get*"],"Resource":"*"}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	key, secret := env.CreateUserWithKey(t, "dev")
+	stsc := env.STSAs(t, key, secret, "")
+	roleARN := "arn:aws:iam::" + acct + ":role/app/reader"
+	// The trust policy names only the account: dev needs an identity allow.
+	if _, err := stsc.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("s1")}); err == nil {
+		t.Fatal("AssumeRole without an identity allow")
+	}
+	if _, err := root.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("dev"), PolicyName: aws.String("assume"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::*:role/app/*"}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := stsc.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("s1"),
+		Policy: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*"}}`)})
+	if err != nil {
+		t.Fatalf("AssumeRole: %v", err)
+	}
+	c := out.Credentials
+	sess := env.IAMWithToken(t, *c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)
+	if _, err := sess.ListRoles(ctx, &awsiam.ListRolesInput{}); err != nil {
+		t.Fatalf("session ListRoles: %v", err)
+	}
+	_, err = sess.ListUsers(ctx, &awsiam.ListUsersInput{})
+	wantAccessDenied(t, err, "User: arn:aws:sts::"+acct+":assumed-role/reader/s1 is not authorized to perform: iam:ListUsers on resource: * because no session policy allows the iam:ListUsers action")
+	_, err = sess.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("x")})
+	wantAccessDenied(t, err, "User: arn:aws:sts::"+acct+":assumed-role/reader/s1 is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::"+acct+":user/x because no identity-based policy allows the iam:CreateUser action")
 }
