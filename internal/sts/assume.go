@@ -135,6 +135,16 @@ func (s *Service) AssumeRole(ctx context.Context, caller *iam.Identity, in Assum
 		sourceIdentity = in.SourceIdentity
 	}
 
+	if caller.Kind == iam.IdentityAssumedRole && caller.RoleID != "" {
+		// Deleting a role ends what its sessions can do, chaining included.
+		if _, err := s.iam.RoleByID(ctx, caller.AccountID, caller.RoleID); err != nil {
+			var e *iam.Error
+			if errors.As(err, &e) && e.Code == iam.CodeNoSuchEntity {
+				return AssumeRoleResult{}, denied()
+			}
+			return AssumeRoleResult{}, err
+		}
+	}
 	role, err := s.iam.RoleByARN(ctx, in.RoleARN)
 	if err != nil {
 		var e *iam.Error

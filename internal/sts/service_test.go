@@ -453,6 +453,20 @@ func TestAssumeRoleDurationsAndChaining(t *testing.T) {
 	if id := e.session(second.Credentials); !id.Chained || id.SessionName != "two" {
 		t.Fatalf("chained session %+v", id)
 	}
+
+	// Once the role is deleted its sessions cannot chain any more.
+	other := e.role(acct1, "other", trustDoc(acct1, `"sts:AssumeRole"`, ""), 0)
+	if err := e.iam.UpdateAssumeRolePolicy(ctx, acct1, "other", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"`+sess.ARN+`"},"Action":"sts:AssumeRole"}]}`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sts.AssumeRole(ctx, sess, AssumeRoleInput{RoleARN: other.ARN, RoleSessionName: "three"}); err != nil {
+		t.Fatalf("session named by the trust policy: %v", err)
+	}
+	if err := e.iam.DeleteRole(ctx, acct1, "self"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.sts.AssumeRole(ctx, sess, AssumeRoleInput{RoleARN: other.ARN, RoleSessionName: "three"})
+	wantCode(t, err, iam.CodeAccessDenied, "sts:AssumeRole")
 }
 
 func TestAssumeRoleTagsAndSourceIdentity(t *testing.T) {
