@@ -155,6 +155,7 @@ func (a *Authorizer) Authorize(ctx context.Context, req api.AuthzRequest) error 
 		// for an invalid token.
 		return &iam.Error{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid"}
 	}
+	ctx = context.WithValue(ctx, revMemoKey{}, &revMemo{})
 	if err := a.KeyAgeErr(ctx, id, plan.Checks[0]); err != nil {
 		return err
 	}
@@ -266,7 +267,7 @@ func (a *Authorizer) maxKeyAge(ctx context.Context, acct string) (time.Duration,
 	rev := int64(-1)
 	if a.revs != nil {
 		var err error
-		if rev, err = a.revs.Revision(ctx, acct); err != nil {
+		if rev, err = a.revision(ctx, acct); err != nil {
 			return 0, fmt.Errorf("authz: revision of %s: %w", acct, err)
 		}
 		a.agesMu.Lock()
@@ -401,6 +402,29 @@ func mergeTags(base, over []policy.Tag) []policy.Tag {
 	return append(out, over...)
 }
 
+// revMemo remembers the revision read for one request, so that the key-age
+// limit and the policy set of the request share one probe.
+type revMemo struct {
+	acct string
+	rev  int64
+	ok   bool
+}
+
+type revMemoKey struct{}
+
+// revision reads the account's revision, once per request.
+func (a *Authorizer) revision(ctx context.Context, acct string) (int64, error) {
+	m, _ := ctx.Value(revMemoKey{}).(*revMemo)
+	if m != nil && m.ok && m.acct == acct {
+		return m.rev, nil
+	}
+	rev, err := a.revs.Revision(ctx, acct)
+	if err == nil && m != nil {
+		*m = revMemo{acct: acct, rev: rev, ok: true}
+	}
+	return rev, err
+}
+
 // compiled returns the subject's compiled set at the account's current
 // revision, from the cache when it is fresh.
 func (a *Authorizer) compiled(ctx context.Context, s Subject, sess *session) (*compiledSet, error) {
@@ -416,7 +440,7 @@ func (a *Authorizer) compiled(ctx context.Context, s Subject, sess *session) (*c
 		var err error
 		// Read the revision before the policies: a write in between makes
 		// the entry look stale at the next request, never fresh.
-		if rev, err = a.revs.Revision(ctx, s.AccountID); err != nil {
+		if rev, err = a.revision(ctx, s.AccountID); err != nil {
 			return nil, fmt.Errorf("authz: revision of %s: %w", s.AccountID, err)
 		}
 		if cs := a.cache.get(key, rev); cs != nil {

@@ -436,8 +436,12 @@ func TestMaxKeyAgeSetting(t *testing.T) {
 		e.alice.inline["all"] = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"}]}`
 	})
 	alice := userIdentity("alice", t0.Add(-30*24*time.Hour))
+	reads := e.f.revReads
 	if err := e.authorize(t, alice, "ListUsers", &iamshape.ListUsersInput{}); err != nil {
 		t.Fatalf("30 days: %v", err)
+	}
+	if n := e.f.revReads - reads; n != 1 {
+		t.Errorf("%d revision reads for one request, want 1", n)
 	}
 	e.clk.Advance(24 * time.Hour)
 	wantDenied(t, e.authorize(t, alice, "ListUsers", &iamshape.ListUsersInput{}),

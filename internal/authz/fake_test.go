@@ -21,6 +21,7 @@ type fakeIAM struct {
 	mu       sync.Mutex
 	rev      int64
 	gathers  int // PolicySource calls, to observe the cache
+	revReads int // Revision calls
 	users    map[string]*fakeEntity
 	groups   map[string]*fakeEntity
 	roles    map[string]*fakeEntity
@@ -73,6 +74,7 @@ func (f *fakeIAM) addRole(name, path string) *fakeEntity {
 func (f *fakeIAM) Revision(ctx context.Context, accountID string) (int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.revReads++
 	return f.rev, nil
 }
 
