@@ -149,6 +149,12 @@ func (a *Authorizer) Authorize(ctx context.Context, req api.AuthzRequest) error 
 		// decided by the operation.
 		return &iam.Error{Code: iam.CodeAccessDenied, Message: "User: anonymous is not authorized to perform: " + req.Action()}
 	}
+	if id.Temporary && id.Kind != iam.IdentityAssumedRole && req.Operation.Service == "sts" {
+		// GetSessionToken credentials may call only AssumeRole and
+		// GetCallerIdentity in STS (evaluation.md §8; both are decided
+		// elsewhere), as AWS says.
+		return &iam.Error{Code: iam.CodeAccessDenied, Message: "Cannot call " + req.Operation.Name + " with session credentials"}
+	}
 	if id.Temporary && !id.MFAPresent && id.Kind != iam.IdentityAssumedRole && req.Operation.Service == "iam" {
 		// GetSessionToken credentials reach the IAM API only when the
 		// session was created with MFA (evaluation.md §8); AWS answers as

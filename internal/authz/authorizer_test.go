@@ -327,6 +327,12 @@ func TestUserSessionWithoutMFA(t *testing.T) {
 	if err := e.authorize(t, s, "ListUsers", &iamshape.ListUsersInput{}); err != nil {
 		t.Fatalf("session with MFA: %v", err)
 	}
+	// In STS such a session may only assume roles and ask who it is.
+	getInfo := api.AuthzRequest{Caller: s, Operation: stsOperation(t, "GetAccessKeyInfo"), Input: &stsshape.GetAccessKeyInfoInput{AccessKeyId: "AKIAX"}}
+	err = e.a.Authorize(t.Context(), getInfo)
+	if !errors.As(err, &ie) || ie.Code != iam.CodeAccessDenied || ie.Message != "Cannot call GetAccessKeyInfo with session credentials" {
+		t.Fatalf("session in STS: %v", err)
+	}
 	// The long-term key has no aws:MultiFactorAuthPresent: denied.
 	if err := e.authorize(t, userIdentity("alice", t0), "ListUsers", &iamshape.ListUsersInput{}); err == nil {
 		t.Fatal("long-term key satisfied an MFA condition")
@@ -355,17 +361,20 @@ func TestTrustPolicyQuery(t *testing.T) {
 	}
 }
 
+func stsOperation(t *testing.T, name string) query.Operation {
+	t.Helper()
+	for _, o := range stsshape.Operations() {
+		if o.Name == name {
+			return o
+		}
+	}
+	t.Fatalf("no sts op %s", name)
+	return query.Operation{}
+}
+
 func TestDispositions(t *testing.T) {
 	e := newEnv(t)
-	stsOp := func(name string) query.Operation {
-		for _, o := range stsshape.Operations() {
-			if o.Name == name {
-				return o
-			}
-		}
-		t.Fatalf("no sts op %s", name)
-		return query.Operation{}
-	}
+	stsOp := func(name string) query.Operation { return stsOperation(t, name) }
 	alice := userIdentity("alice", t0)
 	for _, op := range []string{"GetCallerIdentity", "GetSessionToken", "AssumeRole"} {
 		if err := e.a.Authorize(t.Context(), api.AuthzRequest{Caller: alice, Operation: stsOp(op), Input: &stsshape.AssumeRoleInput{RoleArn: "arn:aws:iam::" + acct + ":role/x"}}); err != nil {
