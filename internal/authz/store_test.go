@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iamd/iamd/internal/api"
 	"github.com/iamd/iamd/internal/api/iamshape"
+	"github.com/iamd/iamd/internal/api/query"
 	"github.com/iamd/iamd/internal/iam"
 	"github.com/iamd/iamd/internal/store"
 	"github.com/iamd/iamd/internal/store/sqlite"
@@ -148,3 +150,45 @@ func TestStoreSource(t *testing.T) {
 
 // The STS service takes the Authorizer as its source of the caller's side.
 var _ sts.CallerPolicies = (*Authorizer)(nil)
+
+// BenchmarkAuthorizeStore: a user request against SQLite with a warm
+// cache: the target lookup, the revision probe and the evaluation.
+func BenchmarkAuthorizeStore(b *testing.B) {
+	st, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "iamd.db"), sqlite.Options{Migrate: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	ctx := b.Context()
+	if err := st.Tx(ctx, func(tx store.Txn) error {
+		if err := tx.CreateAccount(ctx, store.Account{ID: acct, CreatedAt: t0}); err != nil {
+			return err
+		}
+		if err := tx.CreateUser(ctx, store.User{ID: "AIDAALICE0000000000", AccountID: acct, Name: "alice", Path: "/", CreatedAt: t0}); err != nil {
+			return err
+		}
+		return tx.PutInlinePolicy(ctx, store.InlinePolicy{AccountID: acct, PrincipalKind: store.PrincipalUser, PrincipalID: "AIDAALICE0000000000", Name: "self",
+			Document: `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:GetUser","Resource":"arn:aws:iam::*:user/${aws:username}"}}`})
+	}); err != nil {
+		b.Fatal(err)
+	}
+	src := NewStoreSource(st)
+	a, err := New(Config{Policies: src, Resolver: src, Revisions: src, KeyAges: src, Now: func() time.Time { return t0 }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	id := &iam.Identity{Kind: iam.IdentityUser, AccountID: acct, ARN: "arn:aws:iam::" + acct + ":user/alice", UserID: "AIDAALICE0000000000", UserName: "alice",
+		Credential: iam.Credential{CreatedAt: t0}}
+	op := query.Operation{}
+	for _, o := range iamshape.Operations() {
+		if o.Name == "GetUser" {
+			op = o
+		}
+	}
+	req := api.AuthzRequest{Caller: id, Operation: op, Input: &iamshape.GetUserInput{}}
+	for b.Loop() {
+		if err := a.Authorize(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
