@@ -686,7 +686,7 @@ func (b *planner) resource(r rule, c *Check) (*Entity, error) {
 		if c.Resource == "" {
 			c.Resource = "*"
 		}
-		if kind, key, ok := arnEntity(name); ok {
+		if kind, key, ok := arnEntity(name, acct); ok {
 			e, err := b.lookup(kind, key, func() string { return name })
 			if err != nil {
 				return nil, err
@@ -750,13 +750,14 @@ func (b *planner) resource(r rule, c *Check) (*Entity, error) {
 	return nil, nil
 }
 
-// arnEntity tells which IAM entity an ARN names and the Resolver key to
-// look it up with (the name of a user, group or role; the ARN of a policy),
-// for the operations whose resource is "any ARN" (simulation, access
-// advisor).
-func arnEntity(arn string) (EntityKind, string, bool) {
+// arnEntity tells which IAM entity of the account an ARN names and the
+// Resolver key to look it up with (the name of a user, group or role; the
+// ARN of a policy), for the operations whose resource is "any ARN"
+// (simulation, access advisor, sts:AssumeRole). An entity of another
+// account is not looked up.
+func arnEntity(arn, acct string) (EntityKind, string, bool) {
 	a, err := iam.ParseARN(arn)
-	if err != nil || a.Service != "iam" {
+	if err != nil || a.Service != "iam" || a.Account != acct {
 		return "", "", false
 	}
 	typ, _, name, ok := a.PathName()

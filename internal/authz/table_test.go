@@ -289,6 +289,12 @@ func TestPlanKeysAndSubChecks(t *testing.T) {
 			}
 		}
 	}
+	// A role of another account is not looked up in this one (no tags of
+	// the local role of the same name).
+	p0 := plan("sts", "AssumeRole", &stsshape.AssumeRoleInput{RoleArn: "arn:aws:iam::999999999999:role/svc/app", RoleSessionName: "s"})
+	if got := keyMap(p0.Checks[0]); got["aws:resourcetag/env"] != nil {
+		t.Errorf("cross-account role took the local role's tags: %v", got)
+	}
 	// Multivalued keys are flagged as sets.
 	p := plan("iam", "UntagUser", &iamshape.UntagUserInput{UserName: "bob", TagKeys: []string{"one"}})
 	if i := slices.IndexFunc(p.Checks[0].Keys, func(k Key) bool { return k.Name == "aws:TagKeys" }); i < 0 || !p.Checks[0].Keys[i].Multi {
