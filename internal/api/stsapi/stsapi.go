@@ -59,6 +59,11 @@ func Register(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
+		if len(in.ProvidedContexts) > 0 {
+			// Trusted context assertions come from AWS IAM Identity Center,
+			// which iamd cannot verify: refuse rather than ignore them.
+			return nil, &iam.Error{Code: sts.CodeInvalidParameterValue, Message: "ProvidedContexts are not supported by this server."}
+		}
 		req := sts.AssumeRoleInput{
 			RoleARN:           in.RoleArn,
 			RoleSessionName:   in.RoleSessionName,

@@ -238,4 +238,8 @@ func TestAssumeRoleRefused(t *testing.T) {
 	apiError(t, err, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	_, err = env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(vendor), RoleSessionName: aws.String("bad:name")})
 	apiError(t, err, "ValidationError", "roleSessionName")
+	_, err = env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(vendor), RoleSessionName: aws.String("s1"),
+		ExternalId: aws.String("ext-7"), ProvidedContexts: []ststypes.ProvidedContext{{
+			ProviderArn: aws.String("arn:aws:iam::aws:contextProvider/IdentityCenter"), ContextAssertion: aws.String("abcd")}}})
+	apiError(t, err, "InvalidParameterValue", "ProvidedContexts are not supported")
 }
