@@ -166,8 +166,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller *iam.Identity, in Assum
 		d = DefaultRoleDuration
 	}
 	if d > time.Duration(role.MaxSessionDuration)*time.Second {
-		return AssumeRoleResult{}, validationError(strconv.FormatInt(int64(d/time.Second), 10), "durationSeconds",
-			"The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+		return AssumeRoleResult{}, iam.ValidationError("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
 	if caller.Temporary && d > MaxChainedRoleDuration {
 		return AssumeRoleResult{}, iam.ValidationError("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")

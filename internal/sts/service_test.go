@@ -97,6 +97,15 @@ func (e *env) selfTrusting(account, name, trust string, maxSession int) iam.Role
 	return r
 }
 
+// wantExact is wantCode for a message that must match exactly.
+func wantExact(t *testing.T, err error, code, msg string) {
+	t.Helper()
+	var e *iam.Error
+	if !errors.As(err, &e) || e.Code != code || e.Message != msg {
+		t.Fatalf("err = %v, want %s: %q", err, code, msg)
+	}
+}
+
 func wantCode(t *testing.T, err error, code, msgPart string) {
 	t.Helper()
 	var e *iam.Error
@@ -433,7 +442,7 @@ func TestAssumeRoleDurationsAndChaining(t *testing.T) {
 		t.Fatalf("duration %v", got)
 	}
 	_, err = e.sts.AssumeRole(ctx, root, AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "ss", Duration: 7201 * time.Second})
-	wantCode(t, err, iam.CodeValidationError, "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+	wantExact(t, err, iam.CodeValidationError, "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 
 	// Role chaining: the role trusts itself; its session may assume it
 	// again for at most one hour.
@@ -445,7 +454,7 @@ func TestAssumeRoleDurationsAndChaining(t *testing.T) {
 	}
 	sess := e.session(first.Credentials)
 	_, err = e.sts.AssumeRole(ctx, sess, AssumeRoleInput{RoleARN: self.ARN, RoleSessionName: "two", Duration: 3601 * time.Second})
-	wantCode(t, err, iam.CodeValidationError, "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+	wantExact(t, err, iam.CodeValidationError, "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
 	second, err := e.sts.AssumeRole(ctx, sess, AssumeRoleInput{RoleARN: self.ARN, RoleSessionName: "two", Duration: 3600 * time.Second})
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -233,8 +232,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in AssumeRoleWi
 		d = DefaultRoleDuration
 	}
 	if d > time.Duration(role.MaxSessionDuration)*time.Second {
-		return out, validationError(strconv.FormatInt(int64(d/time.Second), 10), "durationSeconds",
-			"The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+		return out, iam.ValidationError("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
 
 	// The trust policy alone decides (there is no caller).
