@@ -21,68 +21,54 @@ func (c Change) Resync() bool { return c.AccountID == "" }
 // of derived data (authz's compiled policy sets) learn from it that an
 // account's revision moved without reading the revision on every request.
 //
-// Delivery is at least once for the changes committed through this store
-// value (before Tx returns), and best effort for changes committed by other
-// processes sharing the database (PostgreSQL: LISTEN/NOTIFY); whenever a
-// change may have been lost the watcher sends a resync Change, and receivers
-// must still re-read revisions periodically as a safety net.
+// Changes committed through this store value are delivered before Tx
+// returns (so one node reads its own writes); changes committed by other
+// processes sharing the database arrive best effort (PostgreSQL:
+// LISTEN/NOTIFY). Whenever a change may have been lost the watcher delivers
+// a resync Change, and receivers should still re-read revisions
+// periodically as a safety net.
 type Watcher interface {
-	// Changes delivers changes until ctx is done, then closes the channel.
-	Changes(ctx context.Context) <-chan Change
+	// Watch calls fn for every change until ctx is done. fn runs in the
+	// goroutine that committed or received the change: it must be quick,
+	// must not block and must not call the store.
+	Watch(ctx context.Context, fn func(Change))
 }
 
-// Hub fans changes out to the channels of Changes. Backends embed one and
-// call Publish after each commit. The zero value is ready to use.
+// Hub fans changes out to the functions given to Watch. Backends embed one
+// and call Publish after each commit. The zero value is ready to use.
 type Hub struct {
-	mu   sync.Mutex
-	subs map[chan Change]struct{}
+	mu   sync.RWMutex
+	next int
+	subs map[int]func(Change)
 }
 
-// hubBuffer is each subscriber's buffer; a subscriber that falls this far
-// behind gets a resync instead of the changes it missed.
-const hubBuffer = 1024
-
-// Changes implements Watcher.
-func (h *Hub) Changes(ctx context.Context) <-chan Change {
-	ch := make(chan Change, hubBuffer)
+// Watch implements Watcher.
+func (h *Hub) Watch(ctx context.Context, fn func(Change)) {
 	h.mu.Lock()
 	if h.subs == nil {
-		h.subs = map[chan Change]struct{}{}
+		h.subs = map[int]func(Change){}
 	}
-	h.subs[ch] = struct{}{}
+	id := h.next
+	h.next++
+	h.subs[id] = fn
 	h.mu.Unlock()
-	go func() {
-		<-ctx.Done()
+	context.AfterFunc(ctx, func() {
 		h.mu.Lock()
-		delete(h.subs, ch)
-		close(ch)
+		delete(h.subs, id)
 		h.mu.Unlock()
-	}()
-	return ch
+	})
 }
 
-// Publish delivers changes to every subscriber without blocking: a full
-// subscriber loses its oldest change and gets a resync in its place.
+// Publish calls every watcher's function with each change.
 func (h *Hub) Publish(changes ...Change) {
 	if len(changes) == 0 {
 		return
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for ch := range h.subs {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for _, fn := range h.subs {
 		for _, c := range changes {
-			select {
-			case ch <- c:
-			default:
-				select {
-				case <-ch:
-				default:
-				}
-				select {
-				case ch <- Change{}:
-				default:
-				}
-			}
+			fn(c)
 		}
 	}
 }

@@ -181,6 +181,7 @@ func DropSchema(ctx context.Context, dsn, schema string) error {
 
 // Close stops the change listener and closes every connection.
 func (s *Store) Close() error {
+	s.listenOnce.Do(func() {}) // no listener starts after Close
 	if s.stop != nil {
 		s.stop()
 		<-s.done

@@ -12,20 +12,19 @@ import (
 	"github.com/iamd/iamd/internal/store"
 )
 
-// Changes implements store.Watcher. Changes committed through this Store
+// Watch implements store.Watcher. Changes committed through this Store
 // are delivered before Tx returns; changes committed by other nodes arrive
 // through LISTEN on a connection of its own, started by the first call and
 // kept (reconnecting) until Close. After every (re)connection the watcher
 // sends a resync (store.Change{}): notifications sent while it was not
 // listening are lost.
-func (s *Store) Changes(ctx context.Context) <-chan store.Change {
-	ch := s.hub.Changes(ctx)
+func (s *Store) Watch(ctx context.Context, fn func(store.Change)) {
+	s.hub.Watch(ctx, fn)
 	s.listenOnce.Do(func() {
 		lctx, cancel := context.WithCancel(context.Background())
 		s.stop, s.done = cancel, make(chan struct{})
 		go s.listen(lctx)
 	})
-	return ch
 }
 
 // listen keeps a LISTEN connection open until ctx is done.

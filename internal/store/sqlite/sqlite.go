@@ -78,9 +78,17 @@ type Store struct {
 	writer *sql.DB // exactly one connection: writes are serialized
 	reader *sql.DB // query-only pool for View
 	opts   Options
+	hub    store.Hub // committed changes, for Watch
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store   = (*Store)(nil)
+	_ store.Watcher = (*Store)(nil)
+)
+
+// Watch implements store.Watcher: one process owns the database, so every
+// change is committed through this Store and delivered before Tx returns.
+func (s *Store) Watch(ctx context.Context, fn func(store.Change)) { s.hub.Watch(ctx, fn) }
 
 // Open opens (creating if needed) the database file at path. It does not
 // change the schema unless opts.Migrate is set.
@@ -195,14 +203,22 @@ func (s *Store) attempt(ctx context.Context, db *sql.DB, readOnly bool, fn func(
 	}
 	// One revision bump per account per transaction, applied last so that
 	// it is part of the same atomic commit.
+	var changes []store.Change
 	for _, id := range t.dirty {
-		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET revision = revision + 1 WHERE account_id = ?`, id); err != nil {
+		c := store.Change{AccountID: id}
+		err := tx.QueryRowContext(ctx, `UPDATE accounts SET revision = revision + 1 WHERE account_id = ? RETURNING revision`, id).Scan(&c.Revision)
+		switch {
+		case errors.Is(err, sql.ErrNoRows): // the transaction deleted the account
+		case err != nil:
 			return classify(fmt.Errorf("sqlite: bump revision: %w", err))
+		default:
+			changes = append(changes, c)
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return classify(fmt.Errorf("sqlite: commit: %w", err))
 	}
 	committed = true
+	s.hub.Publish(changes...)
 	return nil
 }
