@@ -81,7 +81,8 @@ type Server struct {
 }
 
 // New assembles a Server. It does not migrate or close the store: the
-// caller owns it.
+// caller owns it. ctx bounds the server's background work (following the
+// store's changes): cancel it when the server stops.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -112,7 +113,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 	if cfg.Authorizer == nil {
 		src := authz.NewStoreSource(cfg.Store)
-		a, err := authz.New(authz.Config{Policies: src, Resolver: src, Revisions: src, KeyAges: src, Now: cfg.Now, Logger: cfg.Logger})
+		var revs authz.Revisions = src
+		if w, ok := cfg.Store.(store.Watcher); ok {
+			// Revisions from memory, following the store's change
+			// announcements (other nodes' through PostgreSQL NOTIFY) until
+			// ctx ends.
+			revs = authz.WatchRevisions(ctx, src, w, 0, cfg.Logger)
+		}
+		a, err := authz.New(authz.Config{Policies: src, Resolver: src, Revisions: revs, KeyAges: src, Now: cfg.Now, Logger: cfg.Logger})
 		if err != nil {
 			return nil, fmt.Errorf("server: %w", err)
 		}

@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -39,6 +40,8 @@ import (
 	"github.com/iamd/iamd/internal/server"
 	"github.com/iamd/iamd/internal/sigv4"
 	"github.com/iamd/iamd/internal/store"
+	"github.com/iamd/iamd/internal/store/postgres"
+	"github.com/iamd/iamd/internal/store/postgres/pgtest"
 	"github.com/iamd/iamd/internal/store/sqlite"
 	iamdsts "github.com/iamd/iamd/internal/sts"
 )
@@ -89,6 +92,7 @@ type options struct {
 	quotas     iam.Quotas
 	register   []func(*api.Server, *iam.Service)
 	sessions   func(*iam.Service) sigv4.Lookup
+	postgres   bool
 }
 
 // WithAccountID sets the account created at start.
@@ -114,15 +118,23 @@ func WithSessions(fn func(*iam.Service) sigv4.Lookup) Option {
 	return func(o *options) { o.sessions = fn }
 }
 
+// WithPostgres runs the server on PostgreSQL (a schema of its own on the
+// test server, see internal/store/postgres/pgtest) instead of SQLite. The
+// environment variable IAMD_TEST_STORE=postgres makes it the default of every
+// Start, so that any SDK test suite runs on PostgreSQL.
+func WithPostgres() Option { return func(o *options) { o.postgres = true } }
+
 // Start runs a server for the test and returns its environment. It fails
 // the test (t.Fatal) if anything cannot be set up.
 func Start(t testing.TB, opts ...Option) *Env {
 	t.Helper()
-	o := options{accountID: DefaultAccountID, start: DefaultStart}
+	o := options{accountID: DefaultAccountID, start: DefaultStart, postgres: os.Getenv("IAMD_TEST_STORE") == "postgres"}
 	for _, fn := range opts {
 		fn(&o)
 	}
-	ctx := context.Background()
+	// ctx bounds the server's background work; it ends after the HTTP
+	// server closed and before the store does (cleanups run LIFO).
+	ctx, cancel := context.WithCancel(context.Background())
 
 	logs := &Logs{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -133,11 +145,18 @@ func Start(t testing.TB, opts ...Option) *Env {
 	})
 
 	clock := NewClock(o.start)
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "iamd.db"), sqlite.Options{Migrate: true, Now: clock.Now})
-	if err != nil {
-		t.Fatalf("servertest: open store: %v", err)
+	var st store.Store
+	if o.postgres {
+		st = pgtest.Open(t, postgres.Options{Now: clock.Now})
+	} else {
+		sq, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "iamd.db"), sqlite.Options{Migrate: true, Now: clock.Now})
+		if err != nil {
+			t.Fatalf("servertest: open store: %v", err)
+		}
+		t.Cleanup(func() { sq.Close() })
+		st = sq
 	}
-	t.Cleanup(func() { st.Close() })
+	t.Cleanup(cancel)
 
 	masterKey := make([]byte, secret.KeySize)
 	if _, err := io.ReadFull(rand.Reader, masterKey); err != nil {
