@@ -49,7 +49,7 @@ func newAdminAccountCreateCmd(stdout io.Writer) *cobra.Command {
 			return adminCreateAccount(cmd.Context(), cfg, accountID, stdout)
 		},
 	}
-	cf = addConfigFlags(cmd, "data-dir")
+	cf = addConfigFlags(cmd, "data-dir", "store")
 	// Not the serve setting of the same name (IAMD_ACCOUNT_ID is the
 	// server's default account): here it names the account to create.
 	cmd.Flags().StringVar(&accountID, "account-id", "", "12-digit ID of the new account (default: random)")
@@ -60,7 +60,7 @@ func adminCreateAccount(ctx context.Context, cfg config, accountID string, stdou
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	st, sealer, err := openData(ctx, cfg, true)
+	st, sealer, err := openData(ctx, cfg, true, nil)
 	if err != nil {
 		return err
 	}

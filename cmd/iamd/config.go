@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -29,6 +30,7 @@ const DefaultAddr = "127.0.0.1:8080"
 type config struct {
 	Addr                string        `yaml:"addr"`
 	DataDir             string        `yaml:"data_dir"`
+	Store               string        `yaml:"store"`
 	AccountID           string        `yaml:"account_id"`
 	RootAccessKeyID     string        `yaml:"root_access_key_id"`
 	RootSecretAccessKey string        `yaml:"root_secret_access_key"`
@@ -63,6 +65,7 @@ type setting struct {
 var settings = []setting{
 	{"addr", "IAMD_ADDR", "address to listen on (host:port; port 0 picks a free one)", func(c *config) any { return &c.Addr }},
 	{"data-dir", "IAMD_DATA_DIR", "directory of the database, master key and root credentials", func(c *config) any { return &c.DataDir }},
+	{"store", "IAMD_STORE", "database: empty for SQLite in the data directory, or a postgres:// URL shared by several nodes", func(c *config) any { return &c.Store }},
 	{"account-id", "IAMD_ACCOUNT_ID", "12-digit ID of the account created at first start (default: random)", func(c *config) any { return &c.AccountID }},
 	{"", "IAMD_ROOT_ACCESS_KEY_ID", "", func(c *config) any { return &c.RootAccessKeyID }},
 	{"", "IAMD_ROOT_SECRET_ACCESS_KEY", "", func(c *config) any { return &c.RootSecretAccessKey }},
@@ -166,6 +169,9 @@ func (c config) validate() error {
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("the data directory must not be empty"))
 	}
+	if c.Store != "" && !c.postgres() {
+		errs = append(errs, fmt.Errorf("store %q: want empty (SQLite in the data directory) or a postgres:// URL", redactDSN(c.Store)))
+	}
 	if c.AccountID != "" && !iam.ValidAccountID(c.AccountID) {
 		errs = append(errs, fmt.Errorf("account ID %q must be 12 digits", c.AccountID))
 	}
@@ -182,6 +188,20 @@ func (c config) validate() error {
 		errs = append(errs, fmt.Errorf("shutdown timeout %s must be positive", c.ShutdownTimeout))
 	}
 	return errors.Join(errs...)
+}
+
+// postgres reports whether the store is a PostgreSQL database.
+func (c config) postgres() bool {
+	return strings.HasPrefix(c.Store, "postgres://") || strings.HasPrefix(c.Store, "postgresql://")
+}
+
+// redactDSN hides the password of a database URL for messages and logs.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparsable)"
+	}
+	return u.Redacted()
 }
 
 func parseLevel(s string) (slog.Level, error) {

@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
-
-	"github.com/iamd/iamd/internal/store/sqlite"
 )
 
 func newMigrateCmd(stdout, _ io.Writer) *cobra.Command {
@@ -30,19 +28,19 @@ func newMigrateCmd(stdout, _ io.Writer) *cobra.Command {
 			return migrate(cmd.Context(), cfg, stdout)
 		},
 	}
-	cf = addConfigFlags(cmd, "data-dir")
+	cf = addConfigFlags(cmd, "data-dir", "store")
 	return cmd
 }
 
 func migrate(ctx context.Context, cfg config, stdout io.Writer) error {
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return fmt.Errorf("data directory: %w", err)
+	name := redactDSN(cfg.Store)
+	if !cfg.postgres() {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return fmt.Errorf("data directory: %w", err)
+		}
+		name = filepath.Join(cfg.DataDir, databaseFile)
 	}
-	path := filepath.Join(cfg.DataDir, databaseFile)
-	if err := createPrivate(path); err != nil {
-		return err
-	}
-	st, err := sqlite.Open(ctx, path, sqlite.Options{})
+	st, err := openStore(ctx, cfg, false, nil)
 	if err != nil {
 		return err
 	}
@@ -50,6 +48,6 @@ func migrate(ctx context.Context, cfg config, stdout io.Writer) error {
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: schema up to date\n", path)
+	fmt.Fprintf(stdout, "%s: schema up to date\n", name)
 	return nil
 }

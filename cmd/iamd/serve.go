@@ -28,6 +28,8 @@ import (
 	"github.com/iamd/iamd/internal/iam"
 	"github.com/iamd/iamd/internal/secret"
 	"github.com/iamd/iamd/internal/server"
+	"github.com/iamd/iamd/internal/store"
+	"github.com/iamd/iamd/internal/store/postgres"
 	"github.com/iamd/iamd/internal/store/sqlite"
 )
 
@@ -67,7 +69,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	if fi, err := os.Stat(cfg.DataDir); err == nil && fi.Mode().Perm()&0o077 != 0 {
 		log.Warn("the data directory is accessible to group or others; chmod 700 it", "data_dir", cfg.DataDir, "mode", fmt.Sprintf("%04o", fi.Mode().Perm()))
 	}
-	st, sealer, err := openData(ctx, cfg, true)
+	st, sealer, err := openData(ctx, cfg, true, log)
 	if err != nil {
 		return err
 	}
@@ -100,7 +102,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("listening", "addr", addr, "account", account, "data_dir", cfg.DataDir)
+	storeName := filepath.Join(cfg.DataDir, databaseFile)
+	if cfg.postgres() {
+		storeName = redactDSN(cfg.Store)
+	}
+	log.Info("listening", "addr", addr, "account", account, "data_dir", cfg.DataDir, "store", storeName)
 	log.Info("try: " + credsHint + "aws --endpoint-url http://" + dialAddr(addr) + " iam list-users")
 
 	errc := make(chan error, 1)
@@ -124,9 +130,19 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	return nil
 }
 
-// openData opens the database in the data directory (migrating it when
-// migrate is set) and the sealer under the master key.
-func openData(ctx context.Context, cfg config, migrate bool) (*sqlite.Store, *secret.Sealer, error) {
+// openData opens the store (SQLite in the data directory, or the PostgreSQL
+// database of --store; migrating it when migrate is set) and the sealer
+// under the master key.
+func openData(ctx context.Context, cfg config, migrate bool, log *slog.Logger) (store.Store, *secret.Sealer, error) {
+	if cfg.postgres() && cfg.MasterKey == "" {
+		// Every node must seal and open with the same key: generating one
+		// per node would make each node's secrets unreadable to the others.
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, secret.MasterKeyFile)); err != nil {
+			return nil, nil, fmt.Errorf("a PostgreSQL store is shared by several nodes, which need the same master key: "+
+				"set IAMD_MASTER_KEY (base64 of 32 bytes, e.g. from `openssl rand -base64 32`) on every node, "+
+				"or copy one %s into every node's data directory (%w)", secret.MasterKeyFile, err)
+		}
+	}
 	key, err := secret.LoadMasterKey(cfg.DataDir, cfg.MasterKey, rand.Reader)
 	if err != nil {
 		return nil, nil, err
@@ -135,15 +151,27 @@ func openData(ctx context.Context, cfg config, migrate bool) (*sqlite.Store, *se
 	if err != nil {
 		return nil, nil, err
 	}
-	path := filepath.Join(cfg.DataDir, databaseFile)
-	if err := createPrivate(path); err != nil {
-		return nil, nil, err
-	}
-	st, err := sqlite.Open(ctx, path, sqlite.Options{Migrate: migrate})
+	st, err := openStore(ctx, cfg, migrate, log)
 	if err != nil {
 		return nil, nil, err
 	}
 	return st, sealer, nil
+}
+
+// openStore opens the store of cfg without the master key.
+func openStore(ctx context.Context, cfg config, migrate bool, log *slog.Logger) (store.Store, error) {
+	if cfg.postgres() {
+		st, err := postgres.Open(ctx, cfg.Store, postgres.Options{Migrate: migrate, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("store %s: %w", redactDSN(cfg.Store), err)
+		}
+		return st, nil
+	}
+	path := filepath.Join(cfg.DataDir, databaseFile)
+	if err := createPrivate(path); err != nil {
+		return nil, err
+	}
+	return sqlite.Open(ctx, path, sqlite.Options{Migrate: migrate})
 }
 
 // bootstrap makes sure the default account and its root key exist. It
