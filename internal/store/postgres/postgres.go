@@ -115,7 +115,6 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	channel := "iamd_changes"
 	if opts.Schema != "" {
 		if !schemaName.MatchString(opts.Schema) {
 			return nil, fmt.Errorf("postgres: invalid schema name %q", opts.Schema)
@@ -124,17 +123,28 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			return nil, err
 		}
 		cfg.RuntimeParams["search_path"] = opts.Schema
-		// Notifications are per database: a schema gets its own channel so
-		// that stores in other schemas do not hear it.
-		channel = "iamd_changes_" + opts.Schema
 	}
-	s := &Store{cfg: cfg, opts: opts, pool: newPool(cfg, opts.MaxConns), channel: channel}
-	// Check the server answers now rather than at the first request.
+	s := &Store{cfg: cfg, opts: opts, pool: newPool(cfg, opts.MaxConns)}
+	// Check the server answers now rather than at the first request, and
+	// name the channel: notifications are per database, so each schema
+	// gets its own (deployments or tests sharing a database in different
+	// schemas must not hear each other: their account IDs may be the same).
 	c, err := s.pool.acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
+	var schema *string
+	err = c.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema)
 	s.pool.release(c)
+	if err != nil {
+		s.pool.close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if schema == nil {
+		s.pool.close()
+		return nil, fmt.Errorf("postgres: no schema of the search_path %q exists; create it first", c.Config().RuntimeParams["search_path"])
+	}
+	s.channel = channelName(*schema)
 	if opts.Migrate {
 		if err := s.Migrate(ctx); err != nil {
 			s.Close()
@@ -142,6 +152,16 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// channelName is the NOTIFY channel of a schema, within the 63 bytes of
+// an identifier.
+func channelName(schema string) string {
+	const prefix = "iamd_changes_"
+	if len(schema) > 63-len(prefix) {
+		schema = schema[:63-len(prefix)]
+	}
+	return prefix + schema
 }
 
 func createSchema(ctx context.Context, cfg *pgx.ConnConfig, schema string) error {
