@@ -136,6 +136,19 @@ func (t *txn) CreatePolicyVersion(ctx context.Context, v store.PolicyVersion) er
 	}, `SELECT 1 FROM managed_policies WHERE account_id = ? AND policy_id = ?`, v.AccountID, v.PolicyID); err != nil {
 		return err
 	}
+	// Read the new version's key before inserting it. The domain computes
+	// the version ID from the policy's last version, so two nodes racing
+	// insert the same key; having read it, this transaction gets a
+	// serialization failure (40001: retried, then it sees the winner's
+	// version) instead of a unique violation (23505: ErrConflict, which
+	// the domain cannot tell from a real one).
+	taken, err := t.count(ctx, `SELECT COUNT(*) FROM policy_versions WHERE policy_id = ? AND version_id = ?`, v.PolicyID, v.VersionID)
+	if err != nil {
+		return err
+	}
+	if taken > 0 {
+		return fmt.Errorf("%w: policy version %s %s", store.ErrConflict, v.PolicyID, v.VersionID)
+	}
 	_, err = t.exec(ctx, v.AccountID, `INSERT INTO policy_versions (policy_id, account_id, version_id, version_num, document, created_at)
 VALUES (?, ?, ?, ?, ?, ?)`, v.PolicyID, v.AccountID, v.VersionID, n, v.Document, ts(v.CreatedAt))
 	return err
