@@ -27,6 +27,10 @@ func (s *Store) Watch(ctx context.Context, fn func(store.Change)) {
 	})
 }
 
+// Channel is the NOTIFY channel of this store's schema: iamd_changes_<schema>,
+// payload "<account id> <revision>".
+func (s *Store) Channel() string { return s.channel }
+
 // listen keeps a LISTEN connection open until ctx is done.
 func (s *Store) listen(ctx context.Context) {
 	defer close(s.done)
