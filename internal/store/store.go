@@ -1,8 +1,8 @@
 // Package store declares the backend-neutral persistence interface of iamd:
 // transactions as closures (Store), one narrow interface per area (declared in
 // that area's file together with its record types) and the sentinel errors
-// every backend returns. Backends live in subpackages (sqlite/, later
-// postgres/) and all pass the one conformance suite in storetest/.
+// every backend returns. Backends live in subpackages (sqlite/, postgres/)
+// and all pass the one conformance suite in storetest/.
 //
 // See README.md in this directory for the conventions area owners follow.
 package store
