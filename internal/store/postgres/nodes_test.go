@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -142,4 +143,47 @@ WHERE query = 'LISTEN ' || $1`, pgx.Identifier{b.Channel()}.Sanitize())
 	waitFor("resync after reconnecting", store.Change.Resync)
 	rev = write("2")
 	waitFor("change after reconnecting", func(c store.Change) bool { return c == store.Change{AccountID: storetest.Account1, Revision: rev} })
+}
+
+// TestDroppedConnections: connections the server drops (a restart) are
+// replaced without the caller seeing an error.
+func TestDroppedConnections(t *testing.T) {
+	u, err := url.Parse(pgtest.DSN(t))
+	if err != nil || u.Scheme == "" {
+		t.Skip("needs a postgres:// URL")
+	}
+	app := pgtest.Schema(t) // a unique name to find this store's connections
+	q := u.Query()
+	q.Set("application_name", app)
+	u.RawQuery = q.Encode()
+	st, err := postgres.Open(t.Context(), u.String(), postgres.Options{Schema: app, Migrate: true, MaxConns: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	// Fill the pool with idle connections.
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			storetest.MustView(t, st, func(tx store.Txn) error {
+				_, _, err := tx.ListAccounts(t.Context(), store.Page{})
+				time.Sleep(50 * time.Millisecond)
+				return err
+			})
+		})
+	}
+	wg.Wait()
+	conn, err := pgx.Connect(t.Context(), pgtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	tag, err := conn.Exec(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, app)
+	if err != nil || tag.RowsAffected() < 3 {
+		t.Fatalf("terminating the pool's connections: %v (%d)", err, tag.RowsAffected())
+	}
+	time.Sleep(100 * time.Millisecond) // the sockets see the close
+	for range 5 {
+		storetest.NewAccount(t, st, fmt.Sprintf("%012d", time.Now().UnixNano()%1e12))
+	}
 }

@@ -256,6 +256,11 @@ func (s *Store) attempt(ctx context.Context, readOnly bool, fn func(store.Txn) e
 	}
 	tx, err := c.BeginTx(ctx, opts)
 	if err != nil {
+		if ctx.Err() == nil && c.IsClosed() {
+			// A pooled connection the server dropped (a restart, an idle
+			// timeout): nothing ran, so another connection may try.
+			return fmt.Errorf("%w: postgres: begin: %w", store.ErrRetryable, err)
+		}
 		return classify(fmt.Errorf("postgres: begin: %w", err))
 	}
 	committed := false
