@@ -183,7 +183,27 @@ func TestDroppedConnections(t *testing.T) {
 		t.Fatalf("terminating the pool's connections: %v (%d)", err, tag.RowsAffected())
 	}
 	time.Sleep(100 * time.Millisecond) // the sockets see the close
-	for range 5 {
-		storetest.NewAccount(t, st, fmt.Sprintf("%012d", time.Now().UnixNano()%1e12))
+	for i := range 5 {
+		storetest.NewAccount(t, st, fmt.Sprintf("%012d", i))
+	}
+
+	// A connection lost in the middle of a transaction: the attempt never
+	// committed, so it runs again.
+	attempts := 0
+	storetest.MustTx(t, st, func(tx store.Txn) error {
+		attempts++
+		if _, err := tx.GetAccount(t.Context(), fmt.Sprintf("%012d", 0)); err != nil {
+			return err
+		}
+		if attempts == 1 {
+			if _, err := conn.Exec(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, app); err != nil {
+				return err
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		return tx.PutAccountSetting(t.Context(), fmt.Sprintf("%012d", 0), "k", "v")
+	})
+	if attempts != 2 {
+		t.Fatalf("closure ran %d times, want 2", attempts)
 	}
 }

@@ -277,6 +277,11 @@ func (s *Store) attempt(ctx context.Context, readOnly bool, fn func(store.Txn) e
 	if t.retry != nil {
 		return t.retry
 	}
+	if ferr != nil && c.IsClosed() && ctx.Err() == nil {
+		// The connection died under a statement; COMMIT was never sent,
+		// so nothing of this attempt persisted: run it again on another.
+		return fmt.Errorf("%w: postgres: connection lost: %w", store.ErrRetryable, ferr)
+	}
 	if ferr != nil {
 		return ferr
 	}
