@@ -61,6 +61,7 @@ type Txn interface {
 	InlinePolicyStore
 	MFAStore
 	STSStore
+	AuditStore
 }
 
 // Sentinel errors. Backends wrap them (fmt.Errorf("%w: ...", ErrNotFound))

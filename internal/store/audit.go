@@ -1,0 +1,85 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Audit decisions, as the policy engine names them. An event that carries
+// none ("") was not decided: authentication or validation failed first, or
+// the operation needs no permission.
+const (
+	AuditAllow        = "Allow"
+	AuditExplicitDeny = "ExplicitDeny"
+	AuditImplicitDeny = "ImplicitDeny"
+)
+
+// AuditEvent is one entry of the audit trail: an API call, or one
+// authorization decision made while serving one (internal/audit builds
+// them; see docs/audit.md).
+type AuditEvent struct {
+	// ID is unique and orders the trail: internal/audit makes it start with
+	// the event time in a fixed-width form, so ID order is time order. It
+	// is the sort key of ListAuditEvents.
+	ID        string
+	Time      time.Time
+	RequestID string
+	// AccountID and PrincipalARN are the authenticated caller's (for a
+	// decision of the check API: the principal asked about); "" when the
+	// request was not authenticated.
+	AccountID    string
+	PrincipalARN string
+	AccessKeyID  string // the key that signed (or claimed to sign) the request
+	SourceIP     string
+	UserAgent    string
+	Service      string // "iam", "sts", "iamd", or the service of a checked action
+	Region       string // of the SigV4 credential scope
+	Action       string // "iam:CreateUser"
+	Resources    []string
+	Decision     string // AuditAllow, AuditExplicitDeny, AuditImplicitDeny or ""
+	Statements   []AuditStatement
+	ErrorCode    string // "" for success
+	Status       int    // HTTP status of the response
+}
+
+// AuditStatement names a statement that decided a request.
+type AuditStatement struct {
+	Policy string `json:"policy"`
+	Sid    string `json:"sid,omitempty"`
+	Index  int    `json:"index"`
+	Effect string `json:"effect"`
+	Type   string `json:"type"`
+}
+
+// AuditFilter selects events; empty fields select everything. Strings
+// compare exactly; the time range is [Since, Until).
+type AuditFilter struct {
+	AccountID    string
+	PrincipalARN string
+	AccessKeyID  string
+	Service      string
+	Action       string
+	Decision     string
+	RequestID    string
+	Since        time.Time
+	Until        time.Time
+	// Descending lists newest first; Page.After is then exclusive in that
+	// order (IDs less than After).
+	Descending bool
+}
+
+// AuditStore keeps the audit trail. Its writes are not IAM changes: they
+// never bump an account revision (they would invalidate every cache on
+// every request) and the PostgreSQL backend sends no NOTIFY for them. Audit
+// rows have no foreign key: events of unauthenticated requests name no
+// account, and the trail outlives deleted accounts until it is pruned.
+type AuditStore interface {
+	// AppendAuditEvents inserts events; ErrConflict if an ID exists.
+	AppendAuditEvents(ctx context.Context, events []AuditEvent) error
+	// ListAuditEvents lists the events f selects, ordered by ID (ascending
+	// unless f.Descending).
+	ListAuditEvents(ctx context.Context, f AuditFilter, p Page) ([]AuditEvent, bool, error)
+	// PruneAuditEvents deletes up to limit (> 0) events older than before,
+	// oldest first, and returns how many it deleted.
+	PruneAuditEvents(ctx context.Context, before time.Time, limit int) (int, error)
+}
