@@ -86,6 +86,9 @@ type RequestInfo struct {
 	UserAgent  string
 	Secure     bool // TLS
 	Received   time.Time
+	// Region is the region of the SigV4 credential scope, set once the
+	// signature is verified ("" for unsigned requests).
+	Region string
 }
 
 type ctxKey struct{}
@@ -297,6 +300,9 @@ func (s *Server) serve(ctx context.Context, w http.ResponseWriter, r *http.Reque
 		}
 		if caller == nil {
 			return 0, nil, ns, errors.New("api: Authenticator returned neither a caller nor an error")
+		}
+		if p := credentialScope(r); p != nil {
+			ri.Region = p[2]
 		}
 	}
 	oc.caller = caller

@@ -155,10 +155,10 @@ func (a *Authorizer) Authorize(ctx context.Context, req api.AuthzRequest) error 
 		// elsewhere), as AWS says.
 		return &iam.Error{Code: iam.CodeAccessDenied, Message: "Cannot call " + req.Operation.Name + " with session credentials"}
 	}
-	if id.Temporary && !id.MFAPresent && id.Kind != iam.IdentityAssumedRole && req.Operation.Service == "iam" {
+	if id.Temporary && (!id.MFAPresent || id.Kind == iam.IdentityFederatedUser) && id.Kind != iam.IdentityAssumedRole && req.Operation.Service == "iam" {
 		// GetSessionToken credentials reach the IAM API only when the
-		// session was created with MFA (evaluation.md §8); AWS answers as
-		// for an invalid token.
+		// session was created with MFA, GetFederationToken credentials never
+		// (evaluation.md §8); AWS answers as for an invalid token.
 		return &iam.Error{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid"}
 	}
 	ctx = context.WithValue(ctx, revMemoKey{}, &revMemo{})
@@ -372,9 +372,51 @@ func (a *Authorizer) principalSet(ctx context.Context, id *iam.Identity, sess *s
 			pr.Tags = mergeTags(pr.Tags, sess.tags)
 		}
 		return pr, cs.prepared, nil
+	case iam.IdentityFederatedUser:
+		// A GetFederationToken session: the calling user's policies (and
+		// boundary) intersected with the session policies; none means no
+		// permissions (the engine's rule for PrincipalFederatedUser).
+		pr.Type = policy.PrincipalFederatedUser
+		if id.UserName == "" {
+			// Federated by the root: everything in the account on the
+			// identity side, so the session policies alone limit it.
+			pr.ParentUserARN = iam.RootARN(id.AccountID)
+			info := Policies{Identity: []Doc{{ID: "iamd:root", Type: SourceNone, Document: rootIdentityPolicy}}}
+			if sess != nil && sess.hasPolicies {
+				if err := a.sessionDocs(ctx, id.AccountID, sess); err != nil {
+					return pr, nil, err
+				}
+			}
+			cs, err := compileSet(info, sess)
+			if err != nil {
+				return pr, nil, err
+			}
+			if sess != nil {
+				pr.Tags = sess.tags
+			}
+			return pr, cs.prepared, nil
+		}
+		pr.ParentUserARN = iam.UserARN(id.AccountID, id.Path, id.UserName)
+		cs, err := a.compiled(ctx, Subject{AccountID: id.AccountID, Kind: store.PrincipalUser, Name: id.UserName}, sess)
+		if err != nil {
+			return pr, nil, err
+		}
+		if cs.info.ARN != "" {
+			pr.ParentUserARN = cs.info.ARN
+		}
+		pr.Tags = cs.info.Tags
+		if sess != nil {
+			// The user's tags with the session's over them (conditions.md).
+			pr.Tags = mergeTags(pr.Tags, sess.tags)
+		}
+		return pr, cs.prepared, nil
 	}
 	return pr, nil, fmt.Errorf("authz: unknown identity kind %q", id.Kind)
 }
+
+// rootIdentityPolicy stands for the root's identity side when the root
+// federates a user: the root may do anything in its account.
+const rootIdentityPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
 
 // roleOfSessionARN is R of arn:aws:sts::A:assumed-role/R/S.
 func roleOfSessionARN(arn string) string {

@@ -100,6 +100,17 @@ func globalKeys(c *policy.Context, id *iam.Identity, sess *session, rf RequestFa
 			c.Set("aws:SourceIdentity", sess.sourceID)
 		}
 	}
+	if id != nil && sess != nil {
+		// Keys the session carries from its creation (a web-identity
+		// session's aws:FederatedProvider and <provider>:sub/aud/oaud/amr).
+		for k, vs := range id.SessionContext {
+			if len(vs) == 1 {
+				c.Set(k, vs[0])
+			} else {
+				c.SetMulti(k, vs...)
+			}
+		}
+	}
 	if id != nil && sess == nil && !id.Credential.CreatedAt.IsZero() {
 		c.Set(KeyAccessKeyAgeDays, strconv.FormatInt(AccessKeyAgeDays(id.Credential.CreatedAt, now), 10))
 	}

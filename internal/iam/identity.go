@@ -10,6 +10,9 @@ const (
 	IdentityRoot        = "root"
 	IdentityUser        = "user"
 	IdentityAssumedRole = "assumed-role"
+	// IdentityFederatedUser is a GetFederationToken session: UserName and
+	// Path name the IAM user that called it ("" for the root).
+	IdentityFederatedUser = "federated-user"
 )
 
 // Identity is the authenticated caller of a request: who signed it, in
@@ -62,6 +65,10 @@ type Identity struct {
 	Expiration     time.Time
 	// Chained: temporary credentials created this session (role chaining).
 	Chained bool
+	// SessionContext are condition keys the session carries to every
+	// request it signs (a web-identity session's aws:FederatedProvider and
+	// <provider>:sub, :aud, :oaud, :amr).
+	SessionContext map[string][]string
 }
 
 // HasSessionPolicy reports whether the session was created with session

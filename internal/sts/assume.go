@@ -426,6 +426,14 @@ func (s *Service) assumeContext(c *policy.Context, caller *iam.Identity, in Assu
 	if caller.Temporary {
 		c.Set("aws:TokenIssueTime", caller.TokenIssueTime.UTC().Format(time.RFC3339))
 	}
+	// A web-identity session chaining on carries its provider's keys.
+	for k, vs := range caller.SessionContext {
+		if len(vs) == 1 {
+			c.Set(k, vs[0])
+		} else {
+			c.SetMulti(k, vs...)
+		}
+	}
 }
 
 func containsTagFold(tags []iam.Tag, key string) bool {

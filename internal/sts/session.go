@@ -20,15 +20,19 @@ type Session struct {
 
 	AccountID string `json:"a"`
 	// Kind is iam.IdentityAssumedRole for role sessions, iam.IdentityUser
-	// or iam.IdentityRoot for GetSessionToken sessions.
+	// or iam.IdentityRoot for GetSessionToken sessions,
+	// iam.IdentityFederatedUser for GetFederationToken sessions.
 	Kind string `json:"t"`
 	// ARN is the principal: arn:aws:sts::A:assumed-role/R/S, or the user's
 	// or root's ARN for GetSessionToken sessions.
 	ARN string `json:"r"`
-	// PrincipalID is aws:userid: AROA…:session, AIDA…, or the account ID.
+	// PrincipalID is aws:userid: AROA…:session, AIDA…, the account ID, or
+	// <account>:<name> for a federated user.
 	PrincipalID string `json:"i"`
-	UserName    string `json:"u,omitempty"`
-	Path        string `json:"p,omitempty"`
+	// UserName and Path: the user of a GetSessionToken session, or the
+	// user that called GetFederationToken ("" for the root).
+	UserName string `json:"u,omitempty"`
+	Path     string `json:"p,omitempty"`
 
 	// Role sessions.
 	RoleARN     string `json:"ra,omitempty"` // with the role's path
@@ -61,6 +65,10 @@ type Session struct {
 	// Chained is true when temporary credentials created this session
 	// (role chaining: its own AssumeRole calls are capped at one hour).
 	Chained bool `json:"c,omitempty"`
+	// Context are condition keys every request of the session carries:
+	// a web-identity session's aws:FederatedProvider and the provider's
+	// aud, oaud, sub and amr claims.
+	Context map[string][]string `json:"cx,omitempty"`
 }
 
 // Identity is the session as the API layer's caller.
@@ -88,5 +96,6 @@ func (s *Session) Identity() *iam.Identity {
 		TokenIssueTime:    s.IssuedAt,
 		Expiration:        s.Expiration,
 		Chained:           s.Chained,
+		SessionContext:    s.Context,
 	}
 }

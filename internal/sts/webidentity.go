@@ -285,6 +285,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in AssumeRoleWi
 		TransitiveTagKeys: transitive,
 		IssuedAt:          now,
 		Expiration:        now.Add(d),
+		Context:           webSessionContext(prov.ARN, prov.URL, &claims, audience),
 	}
 	creds, err := s.issue(ctx, sess)
 	if err != nil {
@@ -345,6 +346,31 @@ func webIdentityContext(c *policy.Context, provURL string, cl *webClaims, audien
 		c.Set("aws:ResourceTag/"+t.Key, t.Value)
 		c.Set("iam:ResourceTag/"+t.Key, t.Value)
 	}
+}
+
+// webSessionContext is what a web-identity session carries to its later
+// requests (conditions.md §7): aws:FederatedProvider (the IAM OIDC
+// provider's ARN) and the provider's aud (azp when present), oaud, sub and
+// amr keys; other claims do not persist, as in AWS.
+func webSessionContext(provARN, provURL string, cl *webClaims, audience string) map[string][]string {
+	aud := audience
+	if cl.AZP != "" {
+		aud = cl.AZP
+	}
+	m := map[string][]string{
+		"aws:FederatedProvider": {provARN},
+		provURL + ":aud":        {aud},
+	}
+	if len(cl.Audience) > 0 {
+		m[provURL+":oaud"] = append([]string(nil), cl.Audience...)
+	}
+	if cl.Subject != "" {
+		m[provURL+":sub"] = []string{cl.Subject}
+	}
+	if amr := amrValues(cl.AMR); len(amr) > 0 {
+		m[provURL+":amr"] = amr
+	}
+	return m
 }
 
 // amrValues reads the amr claim: a string or an array of strings.

@@ -83,6 +83,7 @@ func Register(srv *api.Server, d Deps) {
 		}
 		if ri := api.RequestFromContext(ctx); ri != nil {
 			req.SourceIP = sourceIP(ri.RemoteAddr)
+			req.Region = ri.Region // recorded as the role's last use
 		}
 		res, err := d.STS.AssumeRole(ctx, id, req)
 		if err != nil {
@@ -102,6 +103,49 @@ func Register(srv *api.Server, d Deps) {
 		return out, nil
 	})
 	registerWebIdentity(srv, d)
+	registerFederation(srv, d)
+}
+
+// registerFederation adds GetFederationToken and DecodeAuthorizationMessage.
+func registerFederation(srv *api.Server, d Deps) {
+	api.Handle(srv, "GetFederationToken", func(ctx context.Context, c api.Caller, in *stsshape.GetFederationTokenInput) (*stsshape.GetFederationTokenOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		req := sts.GetFederationTokenInput{Name: in.Name, Duration: seconds(in.DurationSeconds), Policy: deref(in.Policy)}
+		for _, p := range in.PolicyArns {
+			req.PolicyARNs = append(req.PolicyARNs, deref(p.Arn))
+		}
+		for _, t := range in.Tags {
+			req.Tags = append(req.Tags, iam.Tag{Key: t.Key, Value: t.Value})
+		}
+		res, err := d.STS.GetFederationToken(ctx, id, req)
+		if err != nil {
+			return nil, err
+		}
+		out := &stsshape.GetFederationTokenOutput{
+			Credentials:   credentials(res.Credentials),
+			FederatedUser: &stsshape.FederatedUser{FederatedUserId: res.FederatedUserID, Arn: res.ARN},
+		}
+		if res.HasPackedPolicy {
+			n := int32(res.PackedPolicy)
+			out.PackedPolicySize = &n
+		}
+		return out, nil
+	})
+
+	api.Handle(srv, "DecodeAuthorizationMessage", func(ctx context.Context, c api.Caller, in *stsshape.DecodeAuthorizationMessageInput) (*stsshape.DecodeAuthorizationMessageOutput, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		msg, err := d.STS.DecodeAuthorizationMessage(ctx, id, in.EncodedMessage)
+		if err != nil {
+			return nil, err
+		}
+		return &stsshape.DecodeAuthorizationMessageOutput{DecodedMessage: &msg}, nil
+	})
 }
 
 // registerWebIdentity adds the unsigned AssumeRoleWithWebIdentity.
