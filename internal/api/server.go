@@ -18,6 +18,7 @@ import (
 	"github.com/iamd/iamd/internal/api/iamshape"
 	"github.com/iamd/iamd/internal/api/query"
 	"github.com/iamd/iamd/internal/api/stsshape"
+	"github.com/iamd/iamd/internal/audit"
 )
 
 // Caller is the authenticated identity of a request as the Authenticator
@@ -109,6 +110,9 @@ type Options struct {
 	Rand          io.Reader    // request IDs; default crypto/rand
 	Now           func() time.Time
 	MaxBodyBytes  int64 // default DefaultMaxBodyBytes
+	// Auditor, optional, records every request before its response is
+	// sent (see Exchange).
+	Auditor Auditor
 }
 
 // DefaultMaxBodyBytes bounds request bodies: the largest legitimate inputs
@@ -238,26 +242,55 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-amzn-RequestId", ri.ID)
 	oc := &outcome{svc: "unknown", action: "unknown"}
 	ns := iamService.namespace
+	// The decisions made while serving the request go to its audit event.
+	ctx, notes := audit.WithNotes(r.Context())
+	defer func() { s.finish(r, ri, oc, start) }()
+
+	// The response is held until the request is audited: a failed audit
+	// write turns it into ServiceFailure.
+	status, body := s.respond(ctx, w, r, ri, oc, &ns)
+	if s.opts.Auditor != nil {
+		if err := s.audit(ctx, s.newExchange(r, ri, oc, notes)); err != nil {
+			oc.cause = err
+			status, body = s.errorBody(ri, oc, ns, newError(CodeServiceFailure, internalMessage))
+		}
+	}
+	w.Header().Set("Content-Type", "text/xml") // responses and errors alike
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// respond runs the pipeline and returns the status and body to send; a
+// panic becomes ServiceFailure.
+func (s *Server) respond(ctx context.Context, w http.ResponseWriter, r *http.Request, ri *RequestInfo, oc *outcome, ns *string) (status int, body []byte) {
 	defer func() {
 		if p := recover(); p != nil {
 			oc.cause = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
-			s.writeError(w, ri, oc, ns, newError(CodeServiceFailure, internalMessage))
+			status, body = s.errorBody(ri, oc, *ns, newError(CodeServiceFailure, internalMessage))
 		}
-		s.finish(r, ri, oc, start)
 	}()
-
-	status, body, nsUsed, err := s.serve(r.Context(), w, r, ri, oc)
+	status, body, nsUsed, err := s.serve(ctx, w, r, ri, oc)
 	if nsUsed != "" {
-		ns = nsUsed
+		*ns = nsUsed
 	}
 	if err != nil {
-		s.writeError(w, ri, oc, ns, err)
-		return
+		return s.errorBody(ri, oc, *ns, err)
 	}
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
 	oc.status = status
+	return status, body
+}
+
+// audit calls the Auditor; a panic in it is a failure like any other.
+func (s *Server) audit(ctx context.Context, x *Exchange) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("audit panic: %v\n%s", p, debug.Stack())
+		}
+	}()
+	if err := s.opts.Auditor.Audit(ctx, x); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
 }
 
 const internalMessage = "The server encountered an internal error. Please try again; the request ID identifies it in the server log."
@@ -462,9 +495,9 @@ func namespaceFor(op *operation, params url.Values) string {
 	return iamService.namespace
 }
 
-// writeError sends err in AWS's error envelope. Errors that are not AWSError
-// are internal: their text goes to the log only.
-func (s *Server) writeError(w http.ResponseWriter, ri *RequestInfo, oc *outcome, ns string, err error) {
+// errorBody renders err in AWS's error envelope. Errors that are not AWSError are internal: their text goes
+// to the log only.
+func (s *Server) errorBody(ri *RequestInfo, oc *outcome, ns string, err error) (int, []byte) {
 	ae, ok := asAWSError(err)
 	if !ok {
 		if oc.cause == nil {
@@ -476,9 +509,7 @@ func (s *Server) writeError(w http.ResponseWriter, ri *RequestInfo, oc *outcome,
 	}
 	cls := s.classify(ae.AWSErrorCode())
 	oc.status, oc.code = cls.status, ae.AWSErrorCode()
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(cls.status)
-	_, _ = w.Write(query.EncodeError(ns, ae.AWSErrorCode(), ae.AWSMessage(), cls.sender, ri.ID))
+	return cls.status, query.EncodeError(ns, ae.AWSErrorCode(), ae.AWSMessage(), cls.sender, ri.ID)
 }
 
 // finish writes the request's log line and metrics.

@@ -1,0 +1,237 @@
+package audit
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/iamd/iamd/internal/store"
+)
+
+// DefaultMaxBatch bounds the events of one commit.
+const DefaultMaxBatch = 1024
+
+// ErrClosed is returned by Record after the recorder stopped.
+var ErrClosed = errors.New("audit: recorder closed")
+
+// Sink receives every committed batch after the store has it (the JSON-lines
+// file). An error fails the batch's requests.
+type Sink interface {
+	WriteEvents(events []store.AuditEvent) error
+}
+
+// Config configures a Recorder.
+type Config struct {
+	Store store.Store // required
+	// Sink, optional, gets each batch after the store committed it.
+	Sink Sink
+	// Rand makes the node part of event IDs; default crypto/rand.
+	Rand   io.Reader
+	Logger *slog.Logger
+	// MaxBatch bounds the events of one commit (0: DefaultMaxBatch).
+	MaxBatch int
+}
+
+// KeyUse is the use of a long-term access key that a request's events
+// record: the same commit sets the key's last use (GetAccessKeyLastUsed,
+// the credential report).
+type KeyUse struct {
+	AccessKeyID string
+	At          time.Time
+	Service     string
+	Region      string
+}
+
+// pending is one Record call waiting for its commit.
+type pending struct {
+	events []store.AuditEvent
+	use    KeyUse
+	done   chan error
+}
+
+// Recorder commits audit events in groups: one writer goroutine takes
+// everything queued since its last commit and commits it in one store
+// transaction, so that concurrent requests share commits instead of
+// queueing for the store's write lock one by one. At low load a batch is one
+// request and costs no added wait; under load batches grow.
+type Recorder struct {
+	st       store.Store
+	sink     Sink
+	log      *slog.Logger
+	maxBatch int
+	node     string
+	seq      atomic.Uint32
+
+	queue chan *pending
+	stop  chan struct{}
+	done  chan struct{}
+	once  sync.Once
+
+	mu     sync.RWMutex // guards closed against Record racing Close
+	closed bool
+}
+
+// New starts a Recorder; Close stops it.
+func New(cfg Config) (*Recorder, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("audit: Config.Store is required")
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = DefaultMaxBatch
+	}
+	var node [6]byte
+	if _, err := io.ReadFull(cfg.Rand, node[:]); err != nil {
+		return nil, fmt.Errorf("audit: node ID: %w", err)
+	}
+	r := &Recorder{
+		st: cfg.Store, sink: cfg.Sink, log: cfg.Logger, maxBatch: cfg.MaxBatch,
+		node:  hex.EncodeToString(node[:]),
+		queue: make(chan *pending, 4*cfg.MaxBatch),
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
+	}
+	go r.run()
+	return r, nil
+}
+
+// NewID returns a new event ID for an event at t: the time in microseconds
+// (16 hex digits, so that ID order is time order), a per-recorder sequence
+// number (order within a microsecond) and the recorder's random node part
+// (unique across processes sharing a store).
+func (r *Recorder) NewID(t time.Time) string {
+	return fmt.Sprintf("%016x%08x%s", store.UTC(t).UnixMicro(), r.seq.Add(1), r.node)
+}
+
+// Record commits events (IDs filled in where empty) and, when use names a
+// key, the key's last use; it returns once they are committed (and written
+// to the sink), or with the error that prevented it. Events of one call
+// are committed together.
+func (r *Recorder) Record(ctx context.Context, events []store.AuditEvent, use KeyUse) error {
+	for i := range events {
+		if events[i].ID == "" {
+			events[i].ID = r.NewID(events[i].Time)
+		}
+	}
+	p := &pending{events: events, use: use, done: make(chan error, 1)}
+	r.mu.RLock()
+	if r.closed {
+		r.mu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case r.queue <- p:
+		r.mu.RUnlock()
+	case <-ctx.Done():
+		r.mu.RUnlock()
+		return fmt.Errorf("audit: %w", ctx.Err())
+	}
+	// Once queued, the event is committed whatever happens to ctx: wait
+	// for the outcome so that the caller does not answer before it.
+	return <-p.done
+}
+
+// Close commits what is queued and stops the writer. Record fails with
+// ErrClosed afterwards.
+func (r *Recorder) Close() error {
+	r.once.Do(func() {
+		r.mu.Lock()
+		r.closed = true
+		r.mu.Unlock()
+		close(r.stop)
+	})
+	<-r.done
+	return nil
+}
+
+func (r *Recorder) run() {
+	defer close(r.done)
+	var batch []*pending
+	for {
+		batch = batch[:0]
+		select {
+		case p := <-r.queue:
+			batch = append(batch, p)
+		case <-r.stop:
+			// Record refuses new work now; commit what was queued.
+			for {
+				select {
+				case p := <-r.queue:
+					r.commit([]*pending{p})
+				default:
+					return
+				}
+			}
+		}
+		n := len(batch[0].events)
+	fill:
+		for n < r.maxBatch {
+			select {
+			case p := <-r.queue:
+				batch = append(batch, p)
+				n += len(p.events)
+			default:
+				break fill
+			}
+		}
+		r.commit(batch)
+	}
+}
+
+// commit writes one batch and tells every waiting caller the outcome.
+func (r *Recorder) commit(batch []*pending) {
+	var events []store.AuditEvent
+	uses := map[string]KeyUse{}
+	for _, p := range batch {
+		events = append(events, p.events...)
+		if u := p.use; u.AccessKeyID != "" {
+			if prev, ok := uses[u.AccessKeyID]; !ok || !u.At.Before(prev.At) {
+				uses[u.AccessKeyID] = u
+			}
+		}
+	}
+	// The audit trail must not depend on the requests' contexts: a client
+	// that hung up still had its call executed.
+	ctx := context.Background()
+	err := r.st.Tx(ctx, func(tx store.Txn) error {
+		if err := tx.AppendAuditEvents(ctx, events); err != nil {
+			return err
+		}
+		for _, u := range uses {
+			err := tx.RecordAccessKeyUse(ctx, u.AccessKeyID, u.At, u.Service, u.Region)
+			if err != nil && !errors.Is(err, store.ErrNotFound) { // a key deleted meanwhile
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil && r.sink != nil {
+		err = r.sink.WriteEvents(events)
+	}
+	if err != nil {
+		err = fmt.Errorf("audit: commit of %d events: %w", len(events), err)
+		r.log.Error("audit write failed; the requests fail", "events", len(events), "error", err)
+	}
+	for _, p := range batch {
+		p.done <- err
+	}
+}
+
+// ServiceOf is the service prefix of an action ("s3" of "s3:GetObject").
+func ServiceOf(action string) string {
+	svc, _, _ := strings.Cut(action, ":")
+	return svc
+}
