@@ -460,6 +460,18 @@ type revMemo struct {
 
 type revMemoKey struct{}
 
+// Revision is the account's revision as the cache of compiled sets sees
+// it, for front ends that cache what they derive from the account (the
+// check API's resolved access keys); ok is false when the Authorizer has
+// no Revisions, and then nothing may be cached.
+func (a *Authorizer) Revision(ctx context.Context, acct string) (rev int64, ok bool, err error) {
+	if a.revs == nil {
+		return 0, false, nil
+	}
+	rev, err = a.revision(ctx, acct)
+	return rev, err == nil, err
+}
+
 // revision reads the account's revision, once per request.
 func (a *Authorizer) revision(ctx context.Context, acct string) (int64, error) {
 	m, _ := ctx.Value(revMemoKey{}).(*revMemo)

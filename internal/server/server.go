@@ -162,7 +162,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{IAM: svc, STS: stsSvc, API: apiSrv, Registry: reg, store: cfg.Store, log: cfg.Logger}
 	s.instances = stsapi.InstanceHandler(stsSvc, authn, cfg.Logger) // iamd exec's instance endpoints
 	if az, ok := cfg.Authorizer.(*authz.Authorizer); ok {
-		if s.check, err = authzapi.New(authzapi.Config{Authn: authn, Authz: az, Keys: authzapi.ServiceKeys{IAM: svc}, Logger: cfg.Logger}); err != nil {
+		if s.check, err = authzapi.New(authzapi.Config{IAM: svc, Sessions: sessions, Authz: az, Now: cfg.Now, MaxSkew: cfg.MaxSkew, Logger: cfg.Logger}); err != nil {
 			return nil, fmt.Errorf("server: %w", err)
 		}
 	}
@@ -195,7 +195,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET "+PathMetrics, api.MetricsHandler(s.Registry))
 	mux.Handle(stsapi.PathPrefix, s.instances)
 	if s.check != nil {
-		mux.Handle("POST "+authzapi.Path, s.check) // the authorization API for other services
+		mux.Handle(authzapi.PathPrefix, s.check) // the authorization API for other services
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "404 not found: iamd serves the AWS Query API at /, and /healthz, /readyz, /metrics", http.StatusNotFound)
