@@ -59,3 +59,10 @@ func (n *Notes) Decisions() []Decision {
 	defer n.mu.Unlock()
 	return slices.Clone(n.list)
 }
+
+// Noting reports whether ctx collects decisions, so that a decider builds
+// a Decision only when someone reads it.
+func Noting(ctx context.Context) bool {
+	_, ok := ctx.Value(notesKey{}).(*Notes)
+	return ok
+}

@@ -221,6 +221,7 @@ func (a *Authorizer) Decide(ctx context.Context, q Query) (*Decision, error) {
 				slog.String("principal", pr.ARN), slog.String("action", c.Action),
 				slog.String("resource", c.Resource), slog.String("decision", d.Result.Decision.String()),
 				slog.String("denied_by", d.Result.DeniedBy.String()), slog.String("statements", matches(d.Result.Matched)))
+			noteDecision(ctx, q, d)
 			return d, nil
 		}
 		if a.log.Enabled(ctx, slog.LevelDebug) {
@@ -229,6 +230,7 @@ func (a *Authorizer) Decide(ctx context.Context, q Query) (*Decision, error) {
 				slog.String("resource", c.Resource), slog.String("statements", matches(d.Result.Matched)))
 		}
 	}
+	noteDecision(ctx, q, d)
 	return d, nil
 }
 
@@ -263,6 +265,7 @@ func (a *Authorizer) KeyAgeErr(ctx context.Context, id *iam.Identity, c Check) e
 	a.log.LogAttrs(ctx, slog.LevelInfo, "access denied: access key too old",
 		slog.String("principal", id.ARN), slog.String("access_key_id", id.AccessKey),
 		slog.Int64("age_days", age), slog.Int64("max_days", maxDays), slog.String("action", c.Action))
+	noteKeyAgeDenial(ctx, id, c)
 	return &iam.Error{Code: iam.CodeAccessDenied, Message: fmt.Sprintf(
 		"User: %s is not authorized to perform: %s on resource: %s because the access key %s is %d days old and the account allows at most %d; create a new access key and delete this one",
 		id.ARN, c.Action, c.Resource, id.AccessKey, age, maxDays)}
