@@ -44,10 +44,9 @@ type Options struct {
 	Now func() time.Time
 	// Migrate applies pending migrations in Open.
 	Migrate bool
-	// CheckInterval is how often the change listener, when it is not
-	// connected, retries; and how often a connected listener sends a resync
-	// so that receivers re-read revisions (the safety net for a lost
-	// notification). Default 10s.
+	// CheckInterval paces the change listener: after this long without a
+	// notification it pings its connection (a dead one stays silent), and
+	// it is the longest pause between reconnection attempts. Default 10s.
 	CheckInterval time.Duration
 	// Logger receives the listener's connection problems. Default: discard.
 	Logger *slog.Logger
@@ -142,7 +141,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	}
 	if schema == nil {
 		s.pool.close()
-		return nil, fmt.Errorf("postgres: no schema of the search_path %q exists; create it first", c.Config().RuntimeParams["search_path"])
+		return nil, fmt.Errorf("postgres: no schema of the search_path %q exists; create it first", cfg.RuntimeParams["search_path"])
 	}
 	s.channel = channelName(*schema)
 	if opts.Migrate {
