@@ -7,12 +7,14 @@ package main
 
 import (
 	"bytes"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,6 +39,13 @@ type config struct {
 	LogLevel            string        `yaml:"log_level"`
 	LogFormat           string        `yaml:"log_format"`
 	ShutdownTimeout     time.Duration `yaml:"shutdown_timeout"`
+	// Web identity federation (AssumeRoleWithWebIdentity): the bound on
+	// each discovery or JWKS fetch, a PEM file of CAs that replaces the
+	// system's for issuers' certificates, and whether plain-HTTP issuers on
+	// loopback addresses are accepted (local clusters, tests).
+	OIDCTimeout           time.Duration `yaml:"oidc_timeout"`
+	OIDCCAFile            string        `yaml:"oidc_ca_file"`
+	OIDCAllowLoopbackHTTP bool          `yaml:"oidc_allow_loopback_http"`
 	// MasterKey is base64 of 32 bytes; environment only (a key in a config
 	// file next to the data would protect nothing).
 	MasterKey string `yaml:"-"`
@@ -49,6 +58,7 @@ func defaultConfig() config {
 		LogLevel:        "info",
 		LogFormat:       "text",
 		ShutdownTimeout: 10 * time.Second,
+		OIDCTimeout:     5 * time.Second,
 	}
 }
 
@@ -59,7 +69,7 @@ type setting struct {
 	flag  string
 	env   string
 	usage string
-	field func(*config) any // *string or *time.Duration
+	field func(*config) any // *string, *time.Duration or *bool
 }
 
 var settings = []setting{
@@ -73,6 +83,9 @@ var settings = []setting{
 	{"log-level", "IAMD_LOG_LEVEL", "debug, info, warn or error", func(c *config) any { return &c.LogLevel }},
 	{"log-format", "IAMD_LOG_FORMAT", "text or json", func(c *config) any { return &c.LogFormat }},
 	{"shutdown-timeout", "IAMD_SHUTDOWN_TIMEOUT", "how long a graceful shutdown waits for requests in flight", func(c *config) any { return &c.ShutdownTimeout }},
+	{"oidc-timeout", "IAMD_OIDC_TIMEOUT", "bound on each OIDC discovery or JWKS fetch of web identity federation", func(c *config) any { return &c.OIDCTimeout }},
+	{"oidc-ca-file", "IAMD_OIDC_CA_FILE", "PEM file of CA certificates trusted for OIDC issuers instead of the system's", func(c *config) any { return &c.OIDCCAFile }},
+	{"oidc-allow-loopback-http", "IAMD_OIDC_ALLOW_LOOPBACK_HTTP", "accept plain-HTTP OIDC issuers on loopback addresses (local clusters, tests)", func(c *config) any { return &c.OIDCAllowLoopbackHTTP }},
 }
 
 // configFlags are the flags a command registered; resolve reads them back.
@@ -101,6 +114,8 @@ func addConfigFlags(cmd *cobra.Command, names ...string) *configFlags {
 			cmd.Flags().StringVar(p, s.flag, *p, usage)
 		case *time.Duration:
 			cmd.Flags().DurationVar(p, s.flag, *p, usage)
+		case *bool:
+			cmd.Flags().BoolVar(p, s.flag, *p, usage)
 		}
 	}
 	return cf
@@ -133,6 +148,12 @@ func (cf *configFlags) resolve(getenv func(string) string) (config, error) {
 				return config{}, fmt.Errorf("%s: %w", s.env, err)
 			}
 			*p = d
+		case *bool:
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return config{}, fmt.Errorf("%s: want true or false, got %q", s.env, v)
+			}
+			*p = b
 		}
 	}
 	for _, s := range settings {
@@ -144,6 +165,8 @@ func (cf *configFlags) resolve(getenv func(string) string) (config, error) {
 			*p = *s.field(&cf.values).(*string)
 		case *time.Duration:
 			*p = *s.field(&cf.values).(*time.Duration)
+		case *bool:
+			*p = *s.field(&cf.values).(*bool)
 		}
 	}
 	return c, c.validate()
@@ -187,7 +210,26 @@ func (c config) validate() error {
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("shutdown timeout %s must be positive", c.ShutdownTimeout))
 	}
+	if c.OIDCTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("OIDC timeout %s must be positive", c.OIDCTimeout))
+	}
 	return errors.Join(errs...)
+}
+
+// oidcRoots reads the OIDC CA file: nil (the system pool) when none is set.
+func (c config) oidcRoots() (*x509.CertPool, error) {
+	if c.OIDCCAFile == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(c.OIDCCAFile)
+	if err != nil {
+		return nil, fmt.Errorf("OIDC CA file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("OIDC CA file %s: no PEM certificate in it", c.OIDCCAFile)
+	}
+	return pool, nil
 }
 
 // postgres reports whether the store is a PostgreSQL database.

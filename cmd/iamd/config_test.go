@@ -26,6 +26,7 @@ func TestConfigPrecedence(t *testing.T) {
 	other := write("other.yaml", "addr: 10.0.0.1:1\n")
 	unknown := write("unknown.yaml", "adress: 0.0.0.0:9000\n")
 	empty := write("empty.yaml", "")
+	oidc := write("oidc.yaml", "oidc_timeout: 2s\noidc_ca_file: /etc/ca.pem\noidc_allow_loopback_http: true\n")
 
 	tests := []struct {
 		name    string
@@ -69,6 +70,22 @@ func TestConfigPrecedence(t *testing.T) {
 		{name: "bad level", args: []string{"--log-level", "loud"}, wantErr: `log level "loud"`},
 		{name: "bad format", env: map[string]string{"IAMD_LOG_FORMAT": "xml"}, wantErr: `log format "xml"`},
 		{name: "bad duration", env: map[string]string{"IAMD_SHUTDOWN_TIMEOUT": "soon"}, wantErr: "IAMD_SHUTDOWN_TIMEOUT"},
+		{name: "OIDC defaults", check: func(c config) bool {
+			return c.OIDCTimeout == 5*time.Second && c.OIDCCAFile == "" && !c.OIDCAllowLoopbackHTTP
+		}},
+		{name: "OIDC from file", args: []string{"--config", oidc}, check: func(c config) bool {
+			return c.OIDCTimeout == 2*time.Second && c.OIDCCAFile == "/etc/ca.pem" && c.OIDCAllowLoopbackHTTP
+		}},
+		{name: "OIDC environment beats file", args: []string{"--config", oidc},
+			env: map[string]string{"IAMD_OIDC_TIMEOUT": "9s", "IAMD_OIDC_ALLOW_LOOPBACK_HTTP": "false", "IAMD_OIDC_CA_FILE": "/x.pem"},
+			check: func(c config) bool {
+				return c.OIDCTimeout == 9*time.Second && c.OIDCCAFile == "/x.pem" && !c.OIDCAllowLoopbackHTTP
+			}},
+		{name: "OIDC flags beat environment", args: []string{"--oidc-allow-loopback-http", "--oidc-timeout", "1s"},
+			env: map[string]string{"IAMD_OIDC_TIMEOUT": "9s", "IAMD_OIDC_ALLOW_LOOPBACK_HTTP": "false"},
+			check: func(c config) bool { return c.OIDCTimeout == time.Second && c.OIDCAllowLoopbackHTTP }},
+		{name: "bad bool", env: map[string]string{"IAMD_OIDC_ALLOW_LOOPBACK_HTTP": "yes please"}, wantErr: "IAMD_OIDC_ALLOW_LOOPBACK_HTTP: want true or false"},
+		{name: "bad OIDC timeout", args: []string{"--oidc-timeout", "0s"}, wantErr: "OIDC timeout 0s must be positive"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -112,6 +129,30 @@ func TestConfigurationDocumented(t *testing.T) {
 	for i := range ct.NumField() {
 		if key := ct.Field(i).Tag.Get("yaml"); key != "-" && !strings.Contains(string(doc), "`"+key+"`") {
 			t.Errorf("docs/configuration.md does not mention the YAML key %s", key)
+		}
+	}
+}
+
+// The OIDC CA file must hold at least one certificate.
+func TestOIDCRoots(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.pem")
+	if err := os.WriteFile(bad, []byte("not a certificate\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		file, wantErr string
+	}{
+		"none":    {"", ""},
+		"missing": {filepath.Join(dir, "nope.pem"), "no such file"},
+		"no PEM":  {bad, "no PEM certificate"},
+	} {
+		pool, err := config{OIDCCAFile: tc.file}.oidcRoots()
+		switch {
+		case tc.wantErr == "" && (err != nil || pool != nil):
+			t.Errorf("%s: %v %v", name, pool, err)
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("%s: error %v, want %q", name, err, tc.wantErr)
 		}
 	}
 }

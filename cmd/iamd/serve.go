@@ -78,8 +78,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 			log.Error("closing the store", "error", err)
 		}
 	}()
+	oidcRoots, err := cfg.oidcRoots()
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(ctx, server.Config{
 		Store: st, Sealer: sealer, Now: time.Now, Rand: rand.Reader, Logger: log,
+		OIDCTimeout: cfg.OIDCTimeout, OIDCRoots: oidcRoots, AllowLoopbackHTTPIssuers: cfg.OIDCAllowLoopbackHTTP,
 	})
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ package server
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -60,6 +61,13 @@ type Config struct {
 	// Register adds further operation handlers (areas outside iamapi, such
 	// as STS) to the API server after the IAM operations.
 	Register []func(srv *api.Server, svc *iam.Service)
+	// Web identity federation, passed to sts.Config: the bound on each
+	// OIDC fetch (zero: sts.DefaultOIDCTimeout), the CAs trusted for
+	// issuers instead of the system's (nil: the system pool), and whether
+	// plain-HTTP loopback issuers are accepted.
+	OIDCTimeout              time.Duration
+	OIDCRoots                *x509.CertPool
+	AllowLoopbackHTTPIssuers bool
 }
 
 // Server is the assembled service. It is an http.Handler.
@@ -126,7 +134,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		cfg.Authorizer = a
 	}
-	stsCfg := sts.Config{Store: cfg.Store, Sealer: cfg.Sealer, IAM: svc, Now: cfg.Now, Rand: cfg.Rand, Logger: cfg.Logger}
+	stsCfg := sts.Config{Store: cfg.Store, Sealer: cfg.Sealer, IAM: svc, Now: cfg.Now, Rand: cfg.Rand, Logger: cfg.Logger,
+		OIDCTimeout: cfg.OIDCTimeout, OIDCRoots: cfg.OIDCRoots, AllowLoopbackHTTPIssuers: cfg.AllowLoopbackHTTPIssuers}
 	if cp, ok := cfg.Authorizer.(sts.CallerPolicies); ok {
 		stsCfg.CallerPolicies = cp // the caller's side of AssumeRole
 	}
@@ -162,7 +171,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{IAM: svc, STS: stsSvc, API: apiSrv, Registry: reg, store: cfg.Store, log: cfg.Logger}
 	s.instances = stsapi.InstanceHandler(stsSvc, authn, cfg.Logger) // iamd exec's instance endpoints
 	if az, ok := cfg.Authorizer.(*authz.Authorizer); ok {
-		if s.check, err = authzapi.New(authzapi.Config{IAM: svc, Sessions: sessions, Authz: az, Now: cfg.Now, MaxSkew: cfg.MaxSkew, Logger: cfg.Logger}); err != nil {
+		if s.check, err = authzapi.New(authzapi.Config{IAM: svc, Sessions: sessions, Authz: az, Now: cfg.Now, MaxSkew: cfg.MaxSkew, Logger: cfg.Logger,
+			Messages: stsapi.AuthorizationMessages{STS: stsSvc}}); err != nil {
 			return nil, fmt.Errorf("server: %w", err)
 		}
 	}
