@@ -82,7 +82,7 @@ func TestConfigPrecedence(t *testing.T) {
 				return c.OIDCTimeout == 9*time.Second && c.OIDCCAFile == "/x.pem" && !c.OIDCAllowLoopbackHTTP
 			}},
 		{name: "OIDC flags beat environment", args: []string{"--oidc-allow-loopback-http", "--oidc-timeout", "1s"},
-			env: map[string]string{"IAMD_OIDC_TIMEOUT": "9s", "IAMD_OIDC_ALLOW_LOOPBACK_HTTP": "false"},
+			env:   map[string]string{"IAMD_OIDC_TIMEOUT": "9s", "IAMD_OIDC_ALLOW_LOOPBACK_HTTP": "false"},
 			check: func(c config) bool { return c.OIDCTimeout == time.Second && c.OIDCAllowLoopbackHTTP }},
 		{name: "bad bool", env: map[string]string{"IAMD_OIDC_ALLOW_LOOPBACK_HTTP": "yes please"}, wantErr: "IAMD_OIDC_ALLOW_LOOPBACK_HTTP: want true or false"},
 		{name: "bad OIDC timeout", args: []string{"--oidc-timeout", "0s"}, wantErr: "OIDC timeout 0s must be positive"},
