@@ -134,6 +134,16 @@ func TestThreeNodes(t *testing.T) {
 	if _, err := c.IAM(2, u.keyID, u.secret, "").GetUser(ctx(t), &awsiam.GetUserInput{}); err != nil {
 		t.Errorf("GetUser as alice on node 3: %v", err)
 	}
+
+	// Authentication reads the database: a key deactivated on node 2 is
+	// refused by node 3 at once.
+	mustDo(t, "UpdateAccessKey on node 2", func() error {
+		_, err := n2.UpdateAccessKey(ctx(t), &awsiam.UpdateAccessKeyInput{UserName: aws.String("alice"), AccessKeyId: aws.String(u.keyID), Status: "Inactive"})
+		return err
+	})
+	if _, err := c.IAM(2, u.keyID, u.secret, "").GetUser(ctx(t), &awsiam.GetUserInput{}); errorCode(err) != "InvalidClientTokenId" {
+		t.Errorf("GetUser with a key deactivated on another node: %v, want InvalidClientTokenId", err)
+	}
 }
 
 // TestRacingNodes: quotas hold when the nodes race, and a serialization
