@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"time"
 
@@ -52,3 +53,18 @@ func (s *Server) newExchange(r *http.Request, ri *RequestInfo, oc *outcome, note
 	}
 	return x
 }
+
+// CredentialScope returns the access key ID (kept only when it looks like
+// one), region and service that the request's SigV4 credential scope names,
+// without verifying anything; "" where absent. Front ends other than the
+// Query API (the check API, the instance endpoints) audit with it.
+func CredentialScope(r *http.Request) (accessKeyID, region, service string) {
+	p := credentialScope(r)
+	if p == nil {
+		return "", "", ""
+	}
+	return claimedAccessKey(r), p[2], p[3]
+}
+
+// NewRequestID returns a request ID in the form of AWS's (a random UUID).
+func NewRequestID(rand io.Reader) string { return newRequestID(rand) }

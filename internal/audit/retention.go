@@ -11,6 +11,9 @@ import (
 // DefaultRetention is how long events are kept unless configured.
 const DefaultRetention = 90 * 24 * time.Hour
 
+// DefaultPruneInterval is how often RunRetention prunes unless told.
+const DefaultPruneInterval = time.Hour
+
 // pruneBatch bounds the rows one prune transaction deletes, so that the
 // store's write lock is never held for long.
 const pruneBatch = 5000
@@ -43,6 +46,9 @@ func RunRetention(ctx context.Context, st store.Store, now func() time.Time, ret
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if interval <= 0 {
+		interval = DefaultPruneInterval
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()

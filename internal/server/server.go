@@ -22,6 +22,7 @@ import (
 	"github.com/iamd/iamd/internal/api/authzapi"
 	"github.com/iamd/iamd/internal/api/iamapi"
 	"github.com/iamd/iamd/internal/api/stsapi"
+	"github.com/iamd/iamd/internal/audit"
 	"github.com/iamd/iamd/internal/authz"
 	"github.com/iamd/iamd/internal/iam"
 	"github.com/iamd/iamd/internal/secret"
@@ -68,6 +69,9 @@ type Config struct {
 	OIDCTimeout              time.Duration
 	OIDCRoots                *x509.CertPool
 	AllowLoopbackHTTPIssuers bool
+	// Audit: every request is audited in the store (docs/audit.md); this
+	// adds a file sink and sets the retention.
+	Audit AuditConfig
 }
 
 // Server is the assembled service. It is an http.Handler.
@@ -86,6 +90,7 @@ type Server struct {
 	check     http.Handler // authzapi.Path, with the policy-engine authorizer
 	log       *slog.Logger
 	handler   http.Handler
+	audit     *audit.Recorder
 }
 
 // New assembles a Server. It does not migrate or close the store: the
@@ -147,7 +152,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Sessions != nil {
 		sessions = cfg.Sessions(svc)
 	}
-	authn, err := NewAuthenticator(AuthnConfig{IAM: svc, Sessions: sessions, Now: cfg.Now, MaxSkew: cfg.MaxSkew, Logger: cfg.Logger})
+	rec, err := audit.New(audit.Config{Store: cfg.Store, Sink: cfg.Audit.Sink, Rand: cfg.Rand, Logger: cfg.Logger, MaxBatch: cfg.Audit.MaxBatch})
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	aud := &auditor{rec: rec, now: cfg.Now, rand: cfg.Rand}
+	// The audit trail records each long-term key's last use with its events.
+	authn, err := NewAuthenticator(AuthnConfig{IAM: svc, Sessions: sessions, Now: cfg.Now, MaxSkew: cfg.MaxSkew, Logger: cfg.Logger, KeyUseAudited: true})
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
@@ -158,6 +169,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Metrics:       metrics,
 		Rand:          cfg.Rand,
 		Now:           cfg.Now,
+		Auditor:       aud,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
@@ -168,17 +180,26 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		r(apiSrv, svc)
 	}
 
-	s := &Server{IAM: svc, STS: stsSvc, API: apiSrv, Registry: reg, store: cfg.Store, log: cfg.Logger}
-	s.instances = stsapi.InstanceHandler(stsSvc, authn, cfg.Logger) // iamd exec's instance endpoints
+	s := &Server{IAM: svc, STS: stsSvc, API: apiSrv, Registry: reg, store: cfg.Store, log: cfg.Logger, audit: rec}
+	s.instances = aud.auditHTTP("iamd:InstanceCredentials", stsapi.InstanceHandler(stsSvc, authn, cfg.Logger)) // iamd exec's instance endpoints
 	if az, ok := cfg.Authorizer.(*authz.Authorizer); ok {
 		if s.check, err = authzapi.New(authzapi.Config{IAM: svc, Sessions: sessions, Authz: az, Now: cfg.Now, MaxSkew: cfg.MaxSkew, Logger: cfg.Logger,
 			Messages: stsapi.AuthorizationMessages{STS: stsSvc}}); err != nil {
 			return nil, fmt.Errorf("server: %w", err)
 		}
 	}
+	if s.check != nil {
+		s.check = aud.auditHTTP("iamd:CheckAccess", s.check)
+	}
+	go audit.RunRetention(ctx, cfg.Store, cfg.Now, auditRetention(cfg.Audit), cfg.Audit.PruneEvery, cfg.Logger)
 	s.handler = s.routes()
 	return s, nil
 }
+
+// Close commits the audit events still queued and stops the audit writer.
+// Call it after the HTTP server stopped serving (requests arriving later
+// fail with ServiceFailure), before closing the store.
+func (s *Server) Close() error { return s.audit.Close() }
 
 // Paths other than the API's.
 const (

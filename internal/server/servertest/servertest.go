@@ -93,6 +93,7 @@ type options struct {
 	register   []func(*api.Server, *iam.Service)
 	sessions   func(*iam.Service) sigv4.Lookup
 	postgres   bool
+	audit      server.AuditConfig
 }
 
 // WithAccountID sets the account created at start.
@@ -117,6 +118,9 @@ func WithRegister(fn func(*api.Server, *iam.Service)) Option {
 func WithSessions(fn func(*iam.Service) sigv4.Lookup) Option {
 	return func(o *options) { o.sessions = fn }
 }
+
+// WithAudit sets the audit trail's configuration (a sink, the retention).
+func WithAudit(c server.AuditConfig) Option { return func(o *options) { o.audit = c } }
 
 // WithPostgres runs the server on PostgreSQL (a schema of its own on the
 // test server, see internal/store/postgres/pgtest) instead of SQLite. The
@@ -175,6 +179,7 @@ func Start(t testing.TB, opts ...Option) *Env {
 	srv, err := server.New(ctx, server.Config{
 		Store: st, Sealer: sealer, Now: clock.Now, Rand: rand.Reader, Logger: logger,
 		Authorizer: o.authorizer, Passwords: hasher, Quotas: o.quotas, Register: o.register, Sessions: o.sessions,
+		Audit: o.audit,
 	})
 	if err != nil {
 		t.Fatalf("servertest: %v", err)
@@ -192,8 +197,9 @@ func Start(t testing.TB, opts ...Option) *Env {
 		t.Fatalf("servertest: create account: %v", err)
 	}
 
-	hs := httptest.NewServer(srv) // listens on 127.0.0.1
-	t.Cleanup(hs.Close)           // runs before the store closes (LIFO)
+	t.Cleanup(func() { srv.Close() }) // the audit writer stops after the HTTP server (LIFO)
+	hs := httptest.NewServer(srv)     // listens on 127.0.0.1
+	t.Cleanup(hs.Close)               // runs before the store closes (LIFO)
 
 	return &Env{
 		URL:             hs.URL,
