@@ -655,6 +655,103 @@ POLICY_STEPS = [
 STEPS += POLICY_STEPS
 
 
+# STS through the aws CLI: every operation of the STS issue, with a user, a role, session and federated
+# credentials, and an encoded authorization message from the check API (own entities, own clean-up).
+S_USER = PREFIX + "broker"
+S_ROLE = PREFIX + "s-role"
+S_FED_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["sts:GetFederationToken", "sts:DecodeAuthorizationMessage", "iam:GetUser"], "Resource": "*"}]})
+S_SESSION_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*"}]})
+
+
+def creds_of(r):
+    c = r["Credentials"]
+    return (c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+
+
+def s_check_denial(c):
+    """A denial of the check API (POST /authz/v1/check, SigV4 service iam), whose encodedMessage is saved."""
+    import urllib.request
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    body = json.dumps({"principal": {"arn": f"arn:aws:iam::{c.account}:user/{S_USER}"},
+                       "action": "s3:DeleteBucket", "resource": "arn:aws:s3:::e2e-bucket"})
+    req = AWSRequest(method="POST", url=c.endpoint.rstrip("/") + "/authz/v1/check", data=body,
+                     headers={"Content-Type": "application/json"})
+    SigV4Auth(c.session.get_credentials().get_frozen_credentials(), "iam", "us-east-1").add_auth(req)
+    with urllib.request.urlopen(urllib.request.Request(req.url, data=body.encode(), headers=dict(req.headers.items()),
+                                                       method="POST"), timeout=30) as resp:
+        return json.loads(resp.read())
+
+
+STS_STEPS = [
+    Step("s-cli-get-caller-identity", lambda c: c.cli("sts", "get-caller-identity"),
+         lambda c, r: expect(r["Arn"] == f"arn:aws:iam::{c.account}:root" and r["Account"] == c.account
+                             and r["UserId"] == c.account, f"caller {r}")),
+    Step("s-create-user", lambda c: c.iam.create_user(UserName=S_USER)),
+    Step("s-put-user-policy", lambda c: c.iam.put_user_policy(UserName=S_USER, PolicyName="fed", PolicyDocument=S_FED_POLICY),
+         needs=["s-create-user"]),
+    Step("s-create-access-key", lambda c: c.iam.create_access_key(UserName=S_USER),
+         save("s_key", lambda r: (r["AccessKey"]["AccessKeyId"], r["AccessKey"]["SecretAccessKey"])), needs=["s-create-user"]),
+    Step("s-cli-get-session-token", lambda c: c.cli("sts", "get-session-token", "--duration-seconds", "900",
+                                                    creds=c.vars["s_key"]),
+         save("s_session", creds_of), needs=["s-create-access-key"]),
+    Step("s-cli-session-caller", lambda c: c.cli("sts", "get-caller-identity", creds=c.vars["s_session"]),
+         lambda c, r: expect(r["Arn"] == f"arn:aws:iam::{c.account}:user/{S_USER}"
+                             and c.vars["s_session"][0].startswith("ASIA"), f"caller {r}"),
+         needs=["s-cli-get-session-token"]),
+    Step("s-cli-federation-token-bad-name", lambda c: c.cli("sts", "get-federation-token", "--name", "e2e fed"),
+         error="ValidationError"),
+    Step("s-create-role", lambda c: c.iam.create_role(RoleName=S_ROLE, AssumeRolePolicyDocument=trust_policy(c.account))),
+    Step("s-cli-assume-role", lambda c: c.cli("sts", "assume-role", "--role-arn", f"arn:aws:iam::{c.account}:role/{S_ROLE}",
+                                              "--role-session-name", "e2e-cli", "--duration-seconds", "900",
+                                              "--policy", S_SESSION_POLICY),
+         lambda c, r: expect(r["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{c.account}:assumed-role/{S_ROLE}/e2e-cli"
+                             and r["AssumedRoleUser"]["AssumedRoleId"].startswith("AROA")
+                             and r["AssumedRoleUser"]["AssumedRoleId"].endswith(":e2e-cli")
+                             and r["PackedPolicySize"] > 0, f"assumed {r}"),
+         needs=["s-create-role"]),
+    Step("s-cli-assume-role-denied", lambda c: c.cli("sts", "assume-role", "--role-arn", f"arn:aws:iam::{c.account}:role/{S_ROLE}",
+                                                     "--role-session-name", "e2e-cli", creds=c.vars["s_key"]),
+         error="AccessDenied", needs=["s-create-role", "s-create-access-key"]),
+    Step("s-cli-get-federation-token", lambda c: c.cli("sts", "get-federation-token", "--name", "e2e-fed",
+                                                       "--policy", S_SESSION_POLICY, creds=c.vars["s_key"]),
+         lambda c, r: (expect(r["FederatedUser"]["Arn"] == f"arn:aws:sts::{c.account}:federated-user/e2e-fed"
+                              and r["FederatedUser"]["FederatedUserId"] == f"{c.account}:e2e-fed", f"federated {r}"),
+                       c.vars.__setitem__("s_fed", creds_of(r))),
+         needs=["s-put-user-policy", "s-create-access-key"]),
+    Step("s-cli-federated-caller", lambda c: c.cli("sts", "get-caller-identity", creds=c.vars["s_fed"]),
+         lambda c, r: expect(r["Arn"] == f"arn:aws:sts::{c.account}:federated-user/e2e-fed"
+                             and r["UserId"] == f"{c.account}:e2e-fed", f"caller {r}"),
+         needs=["s-cli-get-federation-token"]),
+    Step("s-cli-federated-no-iam", lambda c: c.cli("iam", "get-user", "--user-name", S_USER, creds=c.vars["s_fed"]),
+         error="InvalidClientTokenId", needs=["s-cli-get-federation-token"]),
+    Step("s-check-denied", s_check_denial,
+         lambda c, r: (expect(not r["allowed"] and r.get("encodedMessage"), f"check {r}"),
+                       c.vars.__setitem__("s_encoded", r["encodedMessage"])),
+         needs=["s-create-user"]),
+    Step("s-cli-decode-authorization-message", lambda c: c.cli("sts", "decode-authorization-message",
+                                                               "--encoded-message", c.vars["s_encoded"], creds=c.vars["s_key"]),
+         lambda c, r: (lambda m: expect(m["allowed"] is False and m["explicitDeny"] is False
+                                        and m["context"]["action"] == "s3:DeleteBucket"
+                                        and m["context"]["principal"]["arn"] == f"arn:aws:iam::{c.account}:user/{S_USER}",
+                                        f"decoded {m}"))(json.loads(r["DecodedMessage"])),
+         needs=["s-check-denied", "s-put-user-policy"]),
+    Step("s-cli-decode-invalid", lambda c: c.cli("sts", "decode-authorization-message", "--encoded-message", "garbage"),
+         error="InvalidAuthorizationMessageException"),
+    Step("s-cli-get-access-key-info", lambda c: c.cli("sts", "get-access-key-info", "--access-key-id", c.vars["s_key"][0]),
+         lambda c, r: expect(r["Account"] == c.account, f"info {r}"), needs=["s-create-access-key"]),
+    # Clean-up.
+    Step("s-delete-role", lambda c: c.iam.delete_role(RoleName=S_ROLE), needs=["s-create-role"]),
+    Step("s-delete-access-key", lambda c: c.iam.delete_access_key(UserName=S_USER, AccessKeyId=c.vars["s_key"][0]),
+         needs=["s-create-access-key"]),
+    Step("s-delete-user-policy", lambda c: c.iam.delete_user_policy(UserName=S_USER, PolicyName="fed"),
+         needs=["s-put-user-policy"]),
+    Step("s-delete-user", lambda c: c.iam.delete_user(UserName=S_USER), needs=["s-create-user"]),
+]
+STEPS += STS_STEPS
+
+
 class Context:
     def __init__(self, endpoint, account, use_cli):
         self.endpoint, self.account, self.use_cli = endpoint, account, use_cli
@@ -672,14 +769,22 @@ class Context:
         key_id, secret = self.vars["user_key"]
         return self.client(service, aws_access_key_id=key_id, aws_secret_access_key=secret)
 
-    def cli(self, *args):
-        """Runs the aws CLI and returns its JSON output; an AWS error becomes a ClientError."""
+    def cli(self, *args, creds=None):
+        """Runs the aws CLI and returns its JSON output; an AWS error becomes a ClientError.
+
+        creds: (access key ID, secret[, session token]) to sign with instead of the root's."""
         if not self.use_cli:
             raise Skip("aws CLI disabled")
         aws = shutil.which("aws")
         if aws is None:
             raise Skip("aws CLI not installed")
         env = dict(os.environ, AWS_DEFAULT_REGION="us-east-1", AWS_MAX_ATTEMPTS="1", AWS_PAGER="")
+        if creds:
+            env.pop("AWS_PROFILE", None)
+            env.pop("AWS_SESSION_TOKEN", None)
+            env.update(AWS_ACCESS_KEY_ID=creds[0], AWS_SECRET_ACCESS_KEY=creds[1])
+            if len(creds) > 2:
+                env["AWS_SESSION_TOKEN"] = creds[2]
         p = subprocess.run([aws, "--endpoint-url", self.endpoint, "--output", "json", *args],
                            capture_output=True, text=True, env=env, timeout=120)
         if p.returncode != 0:
