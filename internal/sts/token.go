@@ -253,7 +253,17 @@ func (k *Keyring) rotate(ctx context.Context, now time.Time) error {
 		if keys, err = tx.ListSessionKeys(ctx); err != nil {
 			return err
 		}
-		if len(keys) == 0 || created.Sub(keys[0].CreatedAt) >= k.rotation {
+		// Only keys this master key opens count: after the master key
+		// was replaced without re-sealing (keys of the old one are
+		// unreadable), a new key is needed now, not at the next rotation.
+		newest := time.Time{}
+		for _, sk := range keys {
+			if _, err := k.sealer.Open(sk.KeySealed, sealLabel(sk.ID)); err == nil {
+				newest = sk.CreatedAt
+				break
+			}
+		}
+		if newest.IsZero() || created.Sub(newest) >= k.rotation {
 			nk := store.SessionKey{ID: newID, KeySealed: sealed, CreatedAt: created}
 			if err := tx.CreateSessionKey(ctx, nk); err != nil {
 				return err

@@ -391,3 +391,26 @@ func BenchmarkLookupSession(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(tok)), "token-bytes")
 }
+
+// A master key replaced without re-sealing opens none of the stored token
+// keys: the next issue adds a key at once instead of failing until the
+// rotation interval has passed.
+func TestTokenKeysAfterMasterKeyReplaced(t *testing.T) {
+	st := openStore(t)
+	clock := newClock()
+	if _, err := newKeyring(t, st, newSealer(t, masterKey(1)), clock).Seal(t.Context(), sampleSession(clock.Now())); err != nil {
+		t.Fatal(err)
+	}
+	replaced := newKeyring(t, st, newSealer(t, masterKey(2)), clock)
+	sess := sampleSession(clock.Now())
+	tok, err := replaced.Seal(t.Context(), sess)
+	if err != nil {
+		t.Fatalf("seal under a replaced master key: %v", err)
+	}
+	if _, err := replaced.Open(t.Context(), sess.AccessKeyID, tok, clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(listKeys(t, st)); n != 2 {
+		t.Fatalf("%d keys stored, want the unreadable one and a new one", n)
+	}
+}
