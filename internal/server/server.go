@@ -189,7 +189,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	if s.check != nil {
-		s.check = aud.auditHTTP("iamd:CheckAccess", s.check)
+		s.check = aud.auditHTTP(authzapi.ActionAuthorize, s.check)
 	}
 	go audit.RunRetention(ctx, cfg.Store, cfg.Now, auditRetention(cfg.Audit), cfg.Audit.PruneEvery, cfg.Logger)
 	s.handler = s.routes()

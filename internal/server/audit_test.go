@@ -1,0 +1,352 @@
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmw "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/iamd/iamd/authzclient"
+	"github.com/iamd/iamd/internal/audit"
+	"github.com/iamd/iamd/internal/server"
+	"github.com/iamd/iamd/internal/server/servertest"
+	"github.com/iamd/iamd/internal/store"
+)
+
+// eventsOf reads the audit events of one request ID.
+func eventsOf(t *testing.T, env *servertest.Env, requestID string) []store.AuditEvent {
+	t.Helper()
+	if requestID == "" {
+		t.Fatal("no request ID")
+	}
+	var evs []store.AuditEvent
+	err := env.Store.View(context.Background(), func(tx store.Txn) error {
+		var err error
+		evs, _, err = tx.ListAuditEvents(context.Background(), store.AuditFilter{RequestID: requestID}, store.Page{})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+// oneEvent is the one event of a request (from its result metadata or its
+// error), failing the test if there is not exactly one.
+func oneEvent(t *testing.T, env *servertest.Env, md middleware.Metadata, err error) store.AuditEvent {
+	t.Helper()
+	id, _ := awsmw.GetRequestIDMetadata(md)
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		id = re.ServiceRequestID()
+	}
+	evs := eventsOf(t, env, id)
+	if len(evs) != 1 {
+		t.Fatalf("request %s left %d audit events, want 1: %+v", id, len(evs), evs)
+	}
+	return evs[0]
+}
+
+func allEvents(t *testing.T, env *servertest.Env) []store.AuditEvent {
+	t.Helper()
+	var evs []store.AuditEvent
+	err := env.Store.View(context.Background(), func(tx store.Txn) error {
+		var err error
+		evs, _, err = tx.ListAuditEvents(context.Background(), store.AuditFilter{}, store.Page{})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+const denyCreatePolicy = `{"Version":"2012-10-17","Statement":[
+ {"Sid":"ReadUsers","Effect":"Allow","Action":["iam:ListUsers","iam:GetUser","iam:CreateUser"],"Resource":"*"},
+ {"Sid":"NoCreate","Effect":"Deny","Action":"iam:CreateUser","Resource":"*"}]}`
+
+func TestAuditEveryRequestLeavesOneEvent(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := context.Background()
+	root := env.IAM()
+	rootARN := "arn:aws:iam::" + env.AccountID + ":root"
+
+	// Allowed call (root).
+	out, err := root.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("alice")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := oneEvent(t, env, out.ResultMetadata, nil)
+	if ev.Action != "iam:CreateUser" || ev.Service != "iam" || ev.Decision != store.AuditAllow || ev.Status != 200 || ev.ErrorCode != "" ||
+		ev.PrincipalARN != rootARN || ev.AccountID != env.AccountID || ev.AccessKeyID != env.RootAccessKeyID ||
+		ev.SourceIP != "127.0.0.1" || !strings.Contains(ev.UserAgent, "aws-sdk-go-v2") || ev.Region != servertest.Region ||
+		!ev.Time.Equal(env.Now()) || len(ev.Resources) != 1 || ev.Resources[0] != "arn:aws:iam::"+env.AccountID+":user/alice" {
+		t.Errorf("allowed call: %+v", ev)
+	}
+
+	// Denied call by a user, with the deciding statement.
+	if _, err := root.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("alice"), PolicyName: aws.String("p"),
+		PolicyDocument: aws.String(denyCreatePolicy)}); err != nil {
+		t.Fatal(err)
+	}
+	keyOut, err := root.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("alice")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	akid, secret := aws.ToString(keyOut.AccessKey.AccessKeyId), aws.ToString(keyOut.AccessKey.SecretAccessKey)
+	alice := env.IAMAs(t, akid, secret)
+	_, err = alice.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("bob")})
+	if err == nil || !strings.Contains(err.Error(), "AccessDenied") {
+		t.Fatalf("denied call: %v", err)
+	}
+	ev = oneEvent(t, env, middleware.Metadata{}, err)
+	aliceARN := "arn:aws:iam::" + env.AccountID + ":user/alice"
+	if ev.Decision != store.AuditExplicitDeny || ev.ErrorCode != "AccessDenied" || ev.Status != 403 || ev.PrincipalARN != aliceARN ||
+		ev.AccessKeyID != akid || len(ev.Statements) != 1 || ev.Statements[0].Sid != "NoCreate" || ev.Statements[0].Effect != "Deny" ||
+		ev.Statements[0].Policy == "" || ev.Statements[0].Index != 1 {
+		t.Errorf("denied call: %+v", ev)
+	}
+
+	// Allowed call by the user: the allowing statement is named.
+	lout, err := alice.ListUsers(ctx, &awsiam.ListUsersInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev = oneEvent(t, env, lout.ResultMetadata, nil)
+	if ev.Decision != store.AuditAllow || len(ev.Statements) != 1 || ev.Statements[0].Sid != "ReadUsers" || ev.Action != "iam:ListUsers" {
+		t.Errorf("user's allowed call: %+v", ev)
+	}
+
+	// Unauthenticated failure: a wrong secret.
+	_, err = env.IAMAs(t, akid, "wrong"+secret[5:]).ListUsers(ctx, &awsiam.ListUsersInput{})
+	if err == nil {
+		t.Fatal("wrong secret accepted")
+	}
+	ev = oneEvent(t, env, middleware.Metadata{}, err)
+	if ev.Decision != "" || ev.PrincipalARN != "" || ev.AccountID != "" || ev.AccessKeyID != akid || ev.ErrorCode != "SignatureDoesNotMatch" ||
+		ev.Status != 403 || ev.Action != "iam:ListUsers" {
+		t.Errorf("unauthenticated call: %+v", ev)
+	}
+
+	// STS call.
+	sout, err := env.STSAs(t, akid, secret, "").GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev = oneEvent(t, env, sout.ResultMetadata, nil)
+	if ev.Service != "sts" || ev.Action != "sts:GetCallerIdentity" || ev.PrincipalARN != aliceARN || ev.Status != 200 {
+		t.Errorf("STS call: %+v", ev)
+	}
+
+	// Every request so far, and nothing else: 3 setup calls + 4.
+	if n := len(allEvents(t, env)); n != 7 {
+		t.Errorf("%d events for 7 requests", n)
+	}
+}
+
+// TestAuditRoleSession: a role session's calls carry its session ARN and
+// its temporary key; AssumeRole itself is audited once.
+func TestAuditRoleSession(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := context.Background()
+	root := env.IAM()
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + env.AccountID + `:root"},"Action":"sts:AssumeRole"}]}`
+	if _, err := root.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("ops"), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.PutRolePolicy(ctx, &awsiam.PutRolePolicyInput{RoleName: aws.String("ops"), PolicyName: aws.String("p"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Sid":"List","Effect":"Allow","Action":"iam:ListRoles","Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	aout, err := env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + env.AccountID + ":role/ops"), RoleSessionName: aws.String("s1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := oneEvent(t, env, aout.ResultMetadata, nil)
+	if ev.Action != "sts:AssumeRole" || ev.Status != 200 || ev.PrincipalARN != "arn:aws:iam::"+env.AccountID+":root" {
+		t.Errorf("AssumeRole: %+v", ev)
+	}
+	c := aout.Credentials
+	sess := env.IAMWithToken(t, aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))
+	lout, err := sess.ListRoles(ctx, &awsiam.ListRolesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev = oneEvent(t, env, lout.ResultMetadata, nil)
+	if ev.PrincipalARN != "arn:aws:sts::"+env.AccountID+":assumed-role/ops/s1" || ev.AccessKeyID != aws.ToString(c.AccessKeyId) ||
+		ev.Decision != store.AuditAllow || len(ev.Statements) != 1 || ev.Statements[0].Sid != "List" {
+		t.Errorf("role session call: %+v", ev)
+	}
+}
+
+// TestAuditLastUsedFromEvents: GetAccessKeyLastUsed answers the time,
+// service and region of the key's last audited request.
+func TestAuditLastUsedFromEvents(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := context.Background()
+	akid, secret := env.CreateUserWithKey(t, "carol")
+	lu, err := env.IAM().GetAccessKeyLastUsed(ctx, &awsiam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String(akid)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lu.AccessKeyLastUsed.LastUsedDate != nil {
+		t.Fatalf("unused key has a last use: %v", lu.AccessKeyLastUsed.LastUsedDate)
+	}
+	env.Advance(time.Hour)
+	out, err := env.STSAs(t, akid, secret, "").GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := oneEvent(t, env, out.ResultMetadata, nil)
+	env.Advance(time.Hour)
+	lu, err = env.IAM().GetAccessKeyLastUsed(ctx, &awsiam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String(akid)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := lu.AccessKeyLastUsed
+	if got.LastUsedDate == nil || !got.LastUsedDate.Equal(ev.Time.Truncate(time.Second)) || aws.ToString(got.ServiceName) != "sts" ||
+		aws.ToString(got.Region) != servertest.Region {
+		t.Errorf("last used %v %s %s, want the event's %v sts %s", got.LastUsedDate, aws.ToString(got.ServiceName), aws.ToString(got.Region), ev.Time, servertest.Region)
+	}
+	// A failed signature is not a use.
+	env.Advance(time.Hour)
+	if _, err := env.IAMAs(t, akid, "x"+secret[1:]).ListUsers(ctx, &awsiam.ListUsersInput{}); err == nil {
+		t.Fatal("wrong secret accepted")
+	}
+	lu2, err := env.IAM().GetAccessKeyLastUsed(ctx, &awsiam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String(akid)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !lu2.AccessKeyLastUsed.LastUsedDate.Equal(*got.LastUsedDate) {
+		t.Errorf("a failed request moved the last use to %v", lu2.AccessKeyLastUsed.LastUsedDate)
+	}
+}
+
+// TestAuditCheckAPI: a check through the authorization API leaves one event
+// for the asker's own permission and one for the decision it asked for.
+func TestAuditCheckAPI(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := context.Background()
+	root := env.IAM()
+	if _, err := root.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("dave")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("dave"), PolicyName: aws.String("p"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Sid":"Get","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	before := len(allEvents(t, env))
+	c, err := authzclient.New(env.URL, credentials.NewStaticCredentialsProvider(env.RootAccessKeyID, env.RootSecret, ""),
+		authzclient.WithClock(env.Now), authzclient.WithHTTPClient(env.HTTPClient))
+	if err != nil {
+		t.Fatal(err)
+	}
+	daveARN := "arn:aws:iam::" + env.AccountID + ":user/dave"
+	res, err := c.Check(ctx, &authzclient.CheckRequest{Principal: &authzclient.Principal{ARN: daveARN},
+		Check: authzclient.Check{Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Allowed {
+		t.Fatalf("check: %+v", res)
+	}
+	evs := allEvents(t, env)[before:]
+	if len(evs) != 2 {
+		t.Fatalf("check call left %d events: %+v", len(evs), evs)
+	}
+	ask, chk := evs[0], evs[1]
+	if ask.RequestID != chk.RequestID || ask.Action != authzclient.ActionAuthorize || ask.PrincipalARN != "arn:aws:iam::"+env.AccountID+":root" ||
+		ask.Decision != store.AuditAllow || ask.AccessKeyID != env.RootAccessKeyID {
+		t.Errorf("asker's event: %+v", ask)
+	}
+	if chk.Action != "s3:GetObject" || chk.Service != "s3" || chk.PrincipalARN != daveARN || chk.Decision != store.AuditAllow ||
+		len(chk.Statements) != 1 || chk.Statements[0].Sid != "Get" || chk.Resources[0] != "arn:aws:s3:::b/k" || chk.Status != 200 {
+		t.Errorf("check's event: %+v", chk)
+	}
+
+	// A refused asker: one event, no decision made about anyone else.
+	before = len(allEvents(t, env))
+	bad, _ := authzclient.New(env.URL, credentials.NewStaticCredentialsProvider(env.RootAccessKeyID, "nope", ""),
+		authzclient.WithClock(env.Now), authzclient.WithHTTPClient(env.HTTPClient))
+	if _, err := bad.Check(ctx, &authzclient.CheckRequest{Principal: &authzclient.Principal{ARN: daveARN},
+		Check: authzclient.Check{Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"}}); err == nil {
+		t.Fatal("bad signature accepted")
+	}
+	evs = allEvents(t, env)[before:]
+	if len(evs) != 1 || evs[0].Action != authzclient.ActionAuthorize || evs[0].Decision != "" || evs[0].ErrorCode != "SignatureDoesNotMatch" || evs[0].Status != 403 {
+		t.Errorf("refused asker: %+v", evs)
+	}
+}
+
+// failingSink fails every write.
+type failingSink struct{}
+
+func (failingSink) WriteEvents([]store.AuditEvent) error { return errors.New("audit disk gone") }
+
+// TestAuditFailingSinkFailsRequests: when the audit write fails, the
+// client gets ServiceFailure, not the handler's answer.
+func TestAuditFailingSinkFailsRequests(t *testing.T) {
+	env := servertest.Start(t, servertest.WithAudit(server.AuditConfig{Sink: failingSink{}}))
+	_, err := env.IAM().ListUsers(context.Background(), &awsiam.ListUsersInput{})
+	if err == nil || !strings.Contains(err.Error(), "ServiceFailure") {
+		t.Fatalf("got %v, want ServiceFailure", err)
+	}
+	if lines := env.Logs.Lines("audit disk gone", "status=500"); len(lines) == 0 {
+		t.Errorf("the log does not tell the audit failure:\n%s", env.Logs.String())
+	}
+}
+
+// TestAuditFileSink: the JSON-lines file holds the same events as the
+// store.
+func TestAuditFileSink(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	sink, err := audit.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sink.Close() })
+	env := servertest.Start(t, servertest.WithAudit(server.AuditConfig{Sink: sink}))
+	for _, name := range []string{"u1", "u2"} {
+		if _, err := env.IAM().CreateUser(context.Background(), &awsiam.CreateUserInput{UserName: aws.String(name)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var lines []audit.JSONEvent
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var e audit.JSONEvent
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("line %q: %v", sc.Text(), err)
+		}
+		lines = append(lines, e)
+	}
+	evs := allEvents(t, env)
+	if len(lines) != 2 || len(evs) != 2 {
+		t.Fatalf("%d lines, %d events; want 2 each", len(lines), len(evs))
+	}
+	for i := range evs {
+		want := audit.ToJSON(evs[i])
+		if lines[i].ID != want.ID || lines[i].RequestID != want.RequestID || lines[i].Action != "iam:CreateUser" ||
+			lines[i].Decision != store.AuditAllow || !lines[i].Time.Equal(want.Time) || lines[i].Resources[0] != want.Resources[0] {
+			t.Errorf("line %d: %+v, store has %+v", i, lines[i], want)
+		}
+	}
+}
