@@ -25,6 +25,7 @@ func newAdminCmd(stdout, _ io.Writer) *cobra.Command {
 	}
 	account := &cobra.Command{Use: "account", Short: "Manage accounts"}
 	account.AddCommand(newAdminAccountCreateCmd(stdout))
+	account.AddCommand(newAdminAccountSetCmd(stdout))
 	cmd.AddCommand(account)
 	return cmd
 }
