@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
+	"github.com/iamd/iamd/internal/audit"
 	"github.com/iamd/iamd/internal/iam"
 )
 
@@ -46,6 +47,10 @@ type config struct {
 	OIDCTimeout           time.Duration `yaml:"oidc_timeout"`
 	OIDCCAFile            string        `yaml:"oidc_ca_file"`
 	OIDCAllowLoopbackHTTP bool          `yaml:"oidc_allow_loopback_http"`
+	// Audit trail: an optional JSON-lines copy of every event, and how long
+	// events stay in the store (0 keeps them forever).
+	AuditFile      string        `yaml:"audit_file"`
+	AuditRetention time.Duration `yaml:"audit_retention"`
 	// MasterKey is base64 of 32 bytes; environment only (a key in a config
 	// file next to the data would protect nothing).
 	MasterKey string `yaml:"-"`
@@ -59,6 +64,7 @@ func defaultConfig() config {
 		LogFormat:       "text",
 		ShutdownTimeout: 10 * time.Second,
 		OIDCTimeout:     5 * time.Second,
+		AuditRetention:  audit.DefaultRetention,
 	}
 }
 
@@ -85,6 +91,8 @@ var settings = []setting{
 	{"shutdown-timeout", "IAMD_SHUTDOWN_TIMEOUT", "how long a graceful shutdown waits for requests in flight", func(c *config) any { return &c.ShutdownTimeout }},
 	{"oidc-timeout", "IAMD_OIDC_TIMEOUT", "bound on each OIDC discovery or JWKS fetch of web identity federation", func(c *config) any { return &c.OIDCTimeout }},
 	{"oidc-ca-file", "IAMD_OIDC_CA_FILE", "PEM file of CA certificates trusted for OIDC issuers instead of the system's", func(c *config) any { return &c.OIDCCAFile }},
+	{"audit-file", "IAMD_AUDIT_FILE", "also append every audit event as a JSON line to this file (synced before each response)", func(c *config) any { return &c.AuditFile }},
+	{"audit-retention", "IAMD_AUDIT_RETENTION", "how long audit events stay in the store (0: forever)", func(c *config) any { return &c.AuditRetention }},
 	{"oidc-allow-loopback-http", "IAMD_OIDC_ALLOW_LOOPBACK_HTTP", "accept plain-HTTP OIDC issuers on loopback addresses (local clusters, tests)", func(c *config) any { return &c.OIDCAllowLoopbackHTTP }},
 }
 
@@ -209,6 +217,9 @@ func (c config) validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("shutdown timeout %s must be positive", c.ShutdownTimeout))
+	}
+	if c.AuditRetention < 0 {
+		errs = append(errs, fmt.Errorf("audit retention %s must not be negative (0 keeps events forever)", c.AuditRetention))
 	}
 	if c.OIDCTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("OIDC timeout %s must be positive", c.OIDCTimeout))

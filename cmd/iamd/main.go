@@ -51,5 +51,6 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newMigrateCmd(stdout, stderr))
 	root.AddCommand(newAdminCmd(stdout, stderr))
 	root.AddCommand(newExecCmd(stdin, stdout, stderr))
+	root.AddCommand(newAuditCmd(stdout))
 	return root
 }

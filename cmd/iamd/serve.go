@@ -82,13 +82,22 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	auditCfg, auditFile, err := cfg.auditConfig()
+	if err != nil {
+		return err
+	}
+	if auditFile != nil {
+		defer auditFile.Close()
+	}
 	srv, err := server.New(ctx, server.Config{
 		Store: st, Sealer: sealer, Now: time.Now, Rand: rand.Reader, Logger: log,
 		OIDCTimeout: cfg.OIDCTimeout, OIDCRoots: oidcRoots, AllowLoopbackHTTPIssuers: cfg.OIDCAllowLoopbackHTTP,
+		Audit: auditCfg,
 	})
 	if err != nil {
 		return err
 	}
+	defer srv.Close() // after the HTTP server drained: commits the last audit events
 	account, credsHint, err := bootstrap(ctx, cfg, srv.IAM, log)
 	if err != nil {
 		return err
