@@ -752,6 +752,95 @@ STS_STEPS = [
 STEPS += STS_STEPS
 
 
+# The policy simulator through the aws CLI: simulate-custom-policy (the seed's EC2 owner-tag rule, with context
+# entries), simulate-principal-policy (a user in two groups: an explicit deny in one beats an allow in the other)
+# and get-context-keys-for-custom-policy (own entities, own clean-up).
+SIM_USER = PREFIX + "sim-dana"
+SIM_ALLOW_GROUP = PREFIX + "sim-admins"
+SIM_DENY_GROUP = PREFIX + "sim-contractors"
+SIM_OWNER_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Sid": "OwnInstances", "Effect": "Allow", "Action": ["ec2:StartInstances", "ec2:StopInstances"],
+    "Resource": "arn:aws:ec2:*:*:instance/*",
+    "Condition": {"StringEquals": {"ec2:ResourceTag/Owner": "${aws:username}"}}}]})
+SIM_INSTANCE = "arn:aws:ec2:us-east-1:123456789012:instance/i-0abc"
+
+
+def sim_owner_context(owner):
+    return json.dumps([
+        {"ContextKeyName": "aws:username", "ContextKeyValues": ["alice"], "ContextKeyType": "string"},
+        {"ContextKeyName": "ec2:ResourceTag/Owner", "ContextKeyValues": [owner], "ContextKeyType": "string"}])
+
+
+def sim_decisions(r):
+    return [(e["EvalActionName"], e["EvalDecision"]) for e in r["EvaluationResults"]]
+
+
+SIM_STEPS = [
+    Step("sim-cli-custom-owner-tag", lambda c: c.cli(
+        "iam", "simulate-custom-policy", "--policy-input-list", SIM_OWNER_POLICY,
+        "--action-names", "ec2:StartInstances", "ec2:TerminateInstances", "--resource-arns", SIM_INSTANCE,
+        "--context-entries", sim_owner_context("alice")),
+         lambda c, r: expect(sim_decisions(r) == [("ec2:StartInstances", "allowed"), ("ec2:TerminateInstances", "implicitDeny")]
+                             and r["EvaluationResults"][0]["MatchedStatements"][0]["SourcePolicyId"] == "PolicyInputList.1"
+                             and r["EvaluationResults"][0]["MatchedStatements"][0]["StartPosition"] == {"Line": 1, "Column": 41},
+                             f"simulation {r}")),
+    Step("sim-cli-custom-other-owner", lambda c: c.cli(
+        "iam", "simulate-custom-policy", "--policy-input-list", SIM_OWNER_POLICY,
+        "--action-names", "ec2:StopInstances", "--resource-arns", SIM_INSTANCE, "--context-entries", sim_owner_context("bob")),
+         lambda c, r: expect(sim_decisions(r) == [("ec2:StopInstances", "implicitDeny")], f"simulation {r}")),
+    Step("sim-cli-custom-missing-context", lambda c: c.cli(
+        "iam", "simulate-custom-policy", "--policy-input-list", SIM_OWNER_POLICY,
+        "--action-names", "ec2:StartInstances", "--resource-arns", SIM_INSTANCE),
+         lambda c, r: expect(sim_decisions(r) == [("ec2:StartInstances", "implicitDeny")]
+                             and "ec2:ResourceTag/Owner" in r["EvaluationResults"][0].get("MissingContextValues", []),
+                             f"simulation {r}")),
+    Step("sim-cli-context-keys", lambda c: c.cli("iam", "get-context-keys-for-custom-policy", "--policy-input-list", SIM_OWNER_POLICY),
+         lambda c, r: expect(sorted(k.lower() for k in r["ContextKeyNames"]) == ["aws:username", "ec2:resourcetag/owner"], f"keys {r}")),
+    Step("sim-create-user", lambda c: c.iam.create_user(UserName=SIM_USER)),
+    Step("sim-create-allow-group", lambda c: c.iam.create_group(GroupName=SIM_ALLOW_GROUP)),
+    Step("sim-create-deny-group", lambda c: c.iam.create_group(GroupName=SIM_DENY_GROUP)),
+    Step("sim-put-allow-policy", lambda c: c.iam.put_group_policy(GroupName=SIM_ALLOW_GROUP, PolicyName="all", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]})),
+         needs=["sim-create-allow-group"]),
+    Step("sim-put-deny-policy", lambda c: c.iam.put_group_policy(GroupName=SIM_DENY_GROUP, PolicyName="no-deletes", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Sid": "NoDeletes", "Effect": "Deny", "Action": "iam:DeleteUser", "Resource": "*"}]})),
+         needs=["sim-create-deny-group"]),
+    Step("sim-join-allow-group", lambda c: c.iam.add_user_to_group(GroupName=SIM_ALLOW_GROUP, UserName=SIM_USER),
+         needs=["sim-create-user", "sim-create-allow-group"]),
+    Step("sim-join-deny-group", lambda c: c.iam.add_user_to_group(GroupName=SIM_DENY_GROUP, UserName=SIM_USER),
+         needs=["sim-create-user", "sim-create-deny-group"]),
+    Step("sim-cli-principal", lambda c: c.cli(
+        "iam", "simulate-principal-policy", "--policy-source-arn", f"arn:aws:iam::{c.account}:user/{SIM_USER}",
+        "--action-names", "iam:CreateUser", "iam:DeleteUser", "s3:GetObject"),
+         lambda c, r: expect(sim_decisions(r) == [("iam:CreateUser", "allowed"), ("iam:DeleteUser", "explicitDeny"),
+                                                  ("s3:GetObject", "implicitDeny")]
+                             and [(m["SourcePolicyId"], m["SourcePolicyType"]) for m in r["EvaluationResults"][1]["MatchedStatements"]]
+                             == [("no-deletes", "group")], f"simulation {r}"),
+         needs=["sim-put-allow-policy", "sim-put-deny-policy", "sim-join-allow-group", "sim-join-deny-group"]),
+    Step("sim-cli-principal-context-keys", lambda c: c.cli(
+        "iam", "get-context-keys-for-principal-policy", "--policy-source-arn", f"arn:aws:iam::{c.account}:user/{SIM_USER}",
+        "--policy-input-list", SIM_OWNER_POLICY),
+         lambda c, r: expect(sorted(k.lower() for k in r["ContextKeyNames"]) == ["aws:username", "ec2:resourcetag/owner"], f"keys {r}"),
+         needs=["sim-create-user"]),
+    Step("sim-cli-principal-missing", lambda c: c.cli(
+        "iam", "simulate-principal-policy", "--policy-source-arn", f"arn:aws:iam::{c.account}:user/{PREFIX}sim-nobody",
+        "--action-names", "iam:GetUser"), error="NoSuchEntity"),
+    # Clean-up.
+    Step("sim-leave-deny-group", lambda c: c.iam.remove_user_from_group(GroupName=SIM_DENY_GROUP, UserName=SIM_USER),
+         needs=["sim-join-deny-group"]),
+    Step("sim-leave-allow-group", lambda c: c.iam.remove_user_from_group(GroupName=SIM_ALLOW_GROUP, UserName=SIM_USER),
+         needs=["sim-join-allow-group"]),
+    Step("sim-delete-deny-policy", lambda c: c.iam.delete_group_policy(GroupName=SIM_DENY_GROUP, PolicyName="no-deletes"),
+         needs=["sim-put-deny-policy"]),
+    Step("sim-delete-allow-policy", lambda c: c.iam.delete_group_policy(GroupName=SIM_ALLOW_GROUP, PolicyName="all"),
+         needs=["sim-put-allow-policy"]),
+    Step("sim-delete-deny-group", lambda c: c.iam.delete_group(GroupName=SIM_DENY_GROUP), needs=["sim-create-deny-group"]),
+    Step("sim-delete-allow-group", lambda c: c.iam.delete_group(GroupName=SIM_ALLOW_GROUP), needs=["sim-create-allow-group"]),
+    Step("sim-delete-user", lambda c: c.iam.delete_user(UserName=SIM_USER), needs=["sim-create-user"]),
+]
+STEPS += SIM_STEPS
+
+
 class Context:
     def __init__(self, endpoint, account, use_cli):
         self.endpoint, self.account, self.use_cli = endpoint, account, use_cli
