@@ -70,21 +70,21 @@ type RequestFacts struct {
 func globalKeys(c *policy.Context, id *iam.Identity, sess *session, rf RequestFacts, withFacts bool, now time.Time) {
 	if withFacts {
 		if ip := sourceIP(rf.RemoteAddr); ip != "" {
-			c.Set("aws:SourceIp", ip)
+			c.Set("aws:sourceip", ip)
 		}
-		c.Set("aws:SecureTransport", strconv.FormatBool(rf.Secure))
+		c.Set("aws:securetransport", boolValue(rf.Secure)...)
 		if rf.UserAgent != "" {
-			c.Set("aws:UserAgent", rf.UserAgent)
+			c.Set("aws:useragent", rf.UserAgent)
 		}
 		if rf.Service == "iam" {
 			// IAM is a global service: AWS reports its requests in us-east-1.
-			c.Set("aws:RequestedRegion", "us-east-1")
+			c.Set("aws:requestedregion", usEast1...)
 		}
 	}
-	c.Set("aws:ViaAWSService", "false")
-	c.Set("aws:PrincipalIsAWSService", "false")
+	c.Set("aws:viaawsservice", falseValue...)
+	c.Set("aws:principalisawsservice", falseValue...)
 	if id != nil && id.AccountID != "" {
-		c.Set("aws:ResourceAccount", id.AccountID)
+		c.Set("aws:resourceaccount", id.AccountID)
 	}
 	if sess != nil {
 		if !sess.issuedAt.IsZero() {
@@ -92,7 +92,7 @@ func globalKeys(c *policy.Context, id *iam.Identity, sess *session, rf RequestFa
 		}
 		// Sessions always say whether MFA was used; long-term keys leave
 		// the key absent (the "BoolIfExists … false" idiom depends on it).
-		c.Set("aws:MultiFactorAuthPresent", strconv.FormatBool(sess.mfaPresent))
+		c.Set("aws:multifactorauthpresent", boolValue(sess.mfaPresent)...)
 		if sess.mfaPresent && !sess.mfaAuthAt.IsZero() {
 			c.Set("aws:MultiFactorAuthAge", strconv.FormatInt(int64(now.Sub(sess.mfaAuthAt)/time.Second), 10))
 		}
@@ -114,6 +114,23 @@ func globalKeys(c *policy.Context, id *iam.Identity, sess *session, rf RequestFa
 	if id != nil && sess == nil && !id.Credential.CreatedAt.IsZero() {
 		c.Set(KeyAccessKeyAgeDays, strconv.FormatInt(AccessKeyAgeDays(id.Credential.CreatedAt, now), 10))
 	}
+}
+
+// Values of the keys every request carries, shared by all requests (the
+// engine never changes a context's values): no allocation per request.
+// The keys above are spelled in lower case, as the engine keeps them, for
+// the same reason.
+var (
+	falseValue = []string{"false"}
+	trueValue  = []string{"true"}
+	usEast1    = []string{"us-east-1"}
+)
+
+func boolValue(b bool) []string {
+	if b {
+		return trueValue
+	}
+	return falseValue
 }
 
 // AccessKeyAgeDays is the whole number of days from created to now (0 for
