@@ -176,8 +176,21 @@ func TestAuditRoleSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := oneEvent(t, env, aout.ResultMetadata, nil)
-	if ev.Action != "sts:AssumeRole" || ev.Status != 200 || ev.PrincipalARN != "arn:aws:iam::"+env.AccountID+":root" {
+	roleARN := "arn:aws:iam::" + env.AccountID + ":role/ops"
+	if ev.Action != "sts:AssumeRole" || ev.Status != 200 || ev.PrincipalARN != "arn:aws:iam::"+env.AccountID+":root" ||
+		ev.Decision != store.AuditAllow || len(ev.Resources) != 1 || ev.Resources[0] != roleARN {
 		t.Errorf("AssumeRole: %+v", ev)
+	}
+	// A user the trust policy does not name and no policy allows.
+	akid, secret := env.CreateUserWithKey(t, "mallory")
+	_, err = env.STSAs(t, akid, secret, "").AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("xx")})
+	if err == nil {
+		t.Fatal("mallory assumed the role")
+	}
+	ev = oneEvent(t, env, middleware.Metadata{}, err)
+	if ev.Decision != store.AuditImplicitDeny || ev.ErrorCode != "AccessDenied" || ev.PrincipalARN != "arn:aws:iam::"+env.AccountID+":user/mallory" ||
+		ev.Resources[0] != roleARN {
+		t.Errorf("denied AssumeRole: %+v", ev)
 	}
 	c := aout.Credentials
 	sess := env.IAMWithToken(t, aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))

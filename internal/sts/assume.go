@@ -213,9 +213,11 @@ func (s *Service) AssumeRole(ctx context.Context, caller *iam.Identity, in Assum
 		req.Action = action
 		set.Evaluate(req, &res)
 		if res.Decision != policy.Allow {
+			noteDecision(ctx, caller, action, role.ARN, &res)
 			return AssumeRoleResult{}, accessDenied("User: %s is not authorized to perform: %s on resource: %s", caller.ARN, action, role.ARN)
 		}
 	}
+	noteDecision(ctx, caller, actions[len(actions)-1], role.ARN, &res) // the last check, as authz reports an allowed request
 
 	sess := &Session{
 		AccountID:         roleAccount.Account,
