@@ -27,6 +27,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -125,6 +126,16 @@ func startLoadServer(t *testing.T) *loadServer {
 	go hs.Serve(ln)
 	t.Cleanup(func() { hs.Close() })
 	return &loadServer{url: "http://" + ln.Addr().String(), rootKey: key, rootSecret: sec, account: acct}
+}
+
+// cpuTime is the process's user and system CPU time so far: the machine
+// is shared, so the CPU a call costs says more than wall-clock rates.
+func cpuTime(t *testing.T) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // TestLoad drives the check API and reports checks/s and the latency
@@ -282,6 +293,7 @@ func TestLoad(t *testing.T) {
 		samples []time.Duration
 	)
 	runtime.GC()
+	cpu0 := cpuTime(t)
 	start := time.Now()
 	deadline := start.Add(dur)
 	for w := range *loadWorkers {
@@ -313,15 +325,17 @@ func TestLoad(t *testing.T) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := cpuTime(t) - cpu0
 	slices.Sort(samples)
 	q := func(p float64) time.Duration { return samples[min(len(samples)-1, int(p*float64(len(samples))))] }
 	per := 1
 	if *loadMode == "batch" {
 		per = 10
 	}
-	t.Logf("audit=%v mode=%s workers=%d GOMAXPROCS=%d calls=%d in %v: %.0f calls/s, %.0f checks/s; latency p50=%v p90=%v p99=%v p99.9=%v max=%v; failed=%d",
+	t.Logf("audit=%v mode=%s workers=%d GOMAXPROCS=%d calls=%d in %v: %.0f calls/s, %.0f checks/s; latency p50=%v p90=%v p99=%v p99.9=%v max=%v; failed=%d; process CPU %.2f cores, %.1f µs per call (server and load generator)",
 		*loadAudit, *loadMode, *loadWorkers, runtime.GOMAXPROCS(0), len(samples), elapsed.Round(time.Millisecond),
 		float64(len(samples))/elapsed.Seconds(), float64(len(samples)*per)/elapsed.Seconds(),
 		q(0.50).Round(time.Microsecond), q(0.90).Round(time.Microsecond), q(0.99).Round(time.Microsecond), q(0.999).Round(time.Microsecond),
-		samples[len(samples)-1].Round(time.Microsecond), failed.Load())
+		samples[len(samples)-1].Round(time.Microsecond), failed.Load(),
+		cpu.Seconds()/elapsed.Seconds(), float64(cpu.Microseconds())/float64(len(samples)))
 }
