@@ -363,3 +363,54 @@ func TestAuditFileSink(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditCredentialReportLastUsed: the credential report's last-used
+// columns of a key are those of its last audited request.
+func TestAuditCredentialReportLastUsed(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := context.Background()
+	akid, secret := env.CreateUserWithKey(t, "erin")
+	env.Advance(2 * time.Hour)
+	out, err := env.IAMAs(t, akid, secret).GetUser(ctx, &awsiam.GetUserInput{})
+	if err == nil || !strings.Contains(err.Error(), "AccessDenied") {
+		t.Fatalf("GetUser without a policy: %v %v", out, err)
+	}
+	ev := oneEvent(t, env, middleware.Metadata{}, err)
+	env.Advance(time.Minute)
+	root := env.IAM()
+	for range 2 { // started, then complete
+		if _, err := root.GenerateCredentialReport(ctx, &awsiam.GenerateCredentialReportInput{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := root.GetCredentialReport(ctx, &awsiam.GetCredentialReportInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(r.Content)), "\n")
+	cols := strings.Split(lines[0], ",")
+	var row []string
+	for _, l := range lines[1:] {
+		if strings.HasPrefix(l, "erin,") {
+			row = strings.Split(l, ",")
+		}
+	}
+	if row == nil {
+		t.Fatalf("no row for erin:\n%s", r.Content)
+	}
+	get := func(name string) string {
+		for i, c := range cols {
+			if c == name {
+				return row[i]
+			}
+		}
+		t.Fatalf("no column %s", name)
+		return ""
+	}
+	if got, want := get("access_key_1_last_used_date"), ev.Time.UTC().Format("2006-01-02T15:04:05+00:00"); got != want {
+		t.Errorf("access_key_1_last_used_date %q, want the event's %q", got, want)
+	}
+	if get("access_key_1_last_used_service") != "iam" || get("access_key_1_last_used_region") != servertest.Region {
+		t.Errorf("row %v", row)
+	}
+}
