@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/iamd/iamd/internal/api"
+	"github.com/iamd/iamd/internal/api/authzapi"
+	"github.com/iamd/iamd/internal/api/stsapi"
 	"github.com/iamd/iamd/internal/audit"
 	"github.com/iamd/iamd/internal/iam"
 	"github.com/iamd/iamd/internal/store"
@@ -86,12 +88,20 @@ func decisionEvent(base store.AuditEvent, d audit.Decision) store.AuditEvent {
 	return e
 }
 
+// httpAudit says how auditHTTP names a front end's events.
+type httpAudit struct {
+	// action names the request (iamd:Authorize, iamd:StartInstance).
+	action func(r *http.Request) string
+	// fold: the request's one event carries its last decision (as the
+	// Query API's); otherwise each decision is an event of its own (the
+	// check API's decisions are about other principals than the signer).
+	fold bool
+}
+
 // auditHTTP audits a front end other than the Query API (the check API,
 // the instance endpoints): its response is held until its events are
-// committed. Each decision the handler made is one event; a request that
-// made none is one event named action. A failed audit answers
-// ServiceFailure.
-func (a *auditor) auditHTTP(action string, h http.Handler) http.Handler {
+// committed; a failed audit answers ServiceFailure.
+func (a *auditor) auditHTTP(how httpAudit, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		received := a.now()
 		id := api.NewRequestID(a.rand)
@@ -100,6 +110,7 @@ func (a *auditor) auditHTTP(action string, h http.Handler) http.Handler {
 		h.ServeHTTP(bw, r.WithContext(ctx))
 
 		key, region, _ := api.CredentialScope(r)
+		action := how.action(r)
 		base := store.AuditEvent{Time: received, RequestID: id, AccessKeyID: key, SourceIP: sourceIP(r.RemoteAddr),
 			UserAgent: r.UserAgent(), Service: audit.ServiceOf(action), Region: region, Action: action, Status: bw.status}
 		if bw.status >= 400 {
@@ -110,14 +121,26 @@ func (a *auditor) auditHTTP(action string, h http.Handler) http.Handler {
 			base.ErrorCode = body.Code
 		}
 		var events []store.AuditEvent
-		var use audit.KeyUse
 		ds := notes.Decisions()
-		for _, d := range ds {
-			events = append(events, decisionEvent(base, d))
-		}
-		if len(ds) == 0 {
+		switch {
+		case len(ds) == 0:
 			events = append(events, base)
-		} else if strings.HasPrefix(key, iam.PrefixAccessKey) {
+		case how.fold:
+			last := ds[len(ds)-1]
+			ev := base
+			ev.AccountID, ev.PrincipalARN = last.AccountID, last.PrincipalARN
+			ev.Resources, ev.Decision, ev.Statements = last.Resources, last.Decision, last.Statements
+			events = append(events, ev)
+			for _, d := range ds[:len(ds)-1] {
+				events = append(events, decisionEvent(base, d))
+			}
+		default:
+			for _, d := range ds {
+				events = append(events, decisionEvent(base, d))
+			}
+		}
+		var use audit.KeyUse
+		if len(ds) > 0 && strings.HasPrefix(key, iam.PrefixAccessKey) {
 			// A decision was made about the signer, so its key
 			// authenticated.
 			use = audit.KeyUse{AccessKeyID: key, At: received, Service: audit.ServiceOf(action), Region: region}
@@ -138,6 +161,21 @@ func (a *auditor) auditHTTP(action string, h http.Handler) http.Handler {
 		_, _ = w.Write(bw.body.Bytes())
 	})
 }
+
+// checkAudit names the check API's requests.
+var checkAudit = httpAudit{action: func(*http.Request) string { return authzapi.ActionAuthorize }}
+
+// instanceAudit names the instance endpoints' requests after their path;
+// the caller's iam:PassRole decision is folded into StartInstance's event.
+var instanceAudit = httpAudit{fold: true, action: func(r *http.Request) string {
+	switch r.URL.Path {
+	case stsapi.PathInstances:
+		return "iamd:StartInstance"
+	case stsapi.PathInstanceCredentials:
+		return "iamd:GetInstanceCredentials"
+	}
+	return "iamd:Instance"
+}}
 
 // heldResponse keeps a handler's response until it may be sent.
 type heldResponse struct {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/iamd/iamd/authzclient"
+	"github.com/iamd/iamd/internal/api/stsapi"
 	"github.com/iamd/iamd/internal/audit"
 	"github.com/iamd/iamd/internal/server"
 	"github.com/iamd/iamd/internal/server/servertest"
@@ -412,5 +414,63 @@ func TestAuditCredentialReportLastUsed(t *testing.T) {
 	}
 	if get("access_key_1_last_used_service") != "iam" || get("access_key_1_last_used_region") != servertest.Region {
 		t.Errorf("row %v", row)
+	}
+}
+
+// TestAuditInstanceEndpoints: starting an instance is one event with the
+// caller and its iam:PassRole decision; fetching its credentials is one
+// event.
+func TestAuditInstanceEndpoints(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := context.Background()
+	root := env.IAM()
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	if _, err := root.CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("web"), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.CreateInstanceProfile(ctx, &awsiam.CreateInstanceProfileInput{InstanceProfileName: aws.String("web")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.AddRoleToInstanceProfile(ctx, &awsiam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("web"), RoleName: aws.String("web")}); err != nil {
+		t.Fatal(err)
+	}
+	form := "InstanceProfileName=web"
+	req, err := http.NewRequest(http.MethodPost, env.URL+stsapi.PathInstances, strings.NewReader(form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	env.Sign(t, req, []byte(form), "sts", env.RootAccessKeyID, env.RootSecret)
+	resp, body := env.Do(t, req)
+	if resp.StatusCode != 200 {
+		t.Fatalf("start: %d %s", resp.StatusCode, body)
+	}
+	evs := eventsOf(t, env, resp.Header.Get("x-amzn-RequestId"))
+	roleARN := "arn:aws:iam::" + env.AccountID + ":role/web"
+	if len(evs) != 1 || evs[0].Action != "iamd:StartInstance" || evs[0].PrincipalARN != "arn:aws:iam::"+env.AccountID+":root" ||
+		evs[0].Decision != store.AuditAllow || evs[0].Resources[0] != roleARN || evs[0].Status != 200 {
+		t.Fatalf("start events: %+v", evs)
+	}
+	var inst stsapi.StartInstanceOutput
+	if err := json.Unmarshal(body, &inst); err != nil {
+		t.Fatal(err)
+	}
+	req, _ = http.NewRequest(http.MethodGet, env.URL+stsapi.PathInstanceCredentials, nil)
+	req.Header.Set("Authorization", inst.Token)
+	resp, body = env.Do(t, req)
+	if resp.StatusCode != 200 {
+		t.Fatalf("credentials: %d %s", resp.StatusCode, body)
+	}
+	evs = eventsOf(t, env, resp.Header.Get("x-amzn-RequestId"))
+	if len(evs) != 1 || evs[0].Action != "iamd:GetInstanceCredentials" || evs[0].Status != 200 {
+		t.Fatalf("credentials events: %+v", evs)
+	}
+	// A bad token: one event with the error.
+	req, _ = http.NewRequest(http.MethodGet, env.URL+stsapi.PathInstanceCredentials, nil)
+	req.Header.Set("Authorization", "garbage")
+	resp, _ = env.Do(t, req)
+	evs = eventsOf(t, env, resp.Header.Get("x-amzn-RequestId"))
+	if resp.StatusCode < 400 || len(evs) != 1 || evs[0].ErrorCode == "" || evs[0].Status != resp.StatusCode {
+		t.Fatalf("bad token: %d, events %+v", resp.StatusCode, evs)
 	}
 }

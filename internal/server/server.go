@@ -181,7 +181,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 
 	s := &Server{IAM: svc, STS: stsSvc, API: apiSrv, Registry: reg, store: cfg.Store, log: cfg.Logger, audit: rec}
-	s.instances = aud.auditHTTP("iamd:InstanceCredentials", stsapi.InstanceHandler(stsSvc, authn, cfg.Logger)) // iamd exec's instance endpoints
+	s.instances = aud.auditHTTP(instanceAudit, stsapi.InstanceHandler(stsSvc, authn, cfg.Logger)) // iamd exec's instance endpoints
 	if az, ok := cfg.Authorizer.(*authz.Authorizer); ok {
 		if s.check, err = authzapi.New(authzapi.Config{IAM: svc, Sessions: sessions, Authz: az, Now: cfg.Now, MaxSkew: cfg.MaxSkew, Logger: cfg.Logger,
 			Messages: stsapi.AuthorizationMessages{STS: stsSvc}}); err != nil {
@@ -189,7 +189,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	if s.check != nil {
-		s.check = aud.auditHTTP(authzapi.ActionAuthorize, s.check)
+		s.check = aud.auditHTTP(checkAudit, s.check)
 	}
 	go audit.RunRetention(ctx, cfg.Store, cfg.Now, auditRetention(cfg.Audit), cfg.Audit.PruneEvery, cfg.Logger)
 	s.handler = s.routes()

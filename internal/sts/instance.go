@@ -116,6 +116,7 @@ func (s *Service) StartInstance(ctx context.Context, caller *iam.Identity, in St
 	cond.Set("iam:PassedToService", InstanceServicePrincipal)
 	var res policy.Result
 	set.Evaluate(&policy.Request{Principal: pr, Action: "iam:PassRole", Resource: role.ARN, Context: cond, Time: now}, &res)
+	noteDecision(ctx, caller, "iam:PassRole", role.ARN, &res)
 	if res.Decision != policy.Allow {
 		return Instance{}, accessDenied("%s", res.AccessDeniedMessage(caller.ARN, "iam:PassRole", role.ARN))
 	}
