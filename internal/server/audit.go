@@ -70,6 +70,11 @@ func (a *auditor) Audit(ctx context.Context, x *api.Exchange) error {
 	if n := len(x.Decisions); n > 0 {
 		last := x.Decisions[n-1]
 		events[0].Resources, events[0].Decision, events[0].Statements = last.Resources, last.Decision, last.Statements
+		if ev.PrincipalARN == "" {
+			// An unsigned call (web identity): the principal is who the
+			// decision was about.
+			events[0].AccountID, events[0].PrincipalARN = last.AccountID, last.PrincipalARN
+		}
 		for _, d := range x.Decisions[:n-1] {
 			events = append(events, decisionEvent(ev, d))
 		}

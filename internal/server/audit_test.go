@@ -26,6 +26,7 @@ import (
 	"github.com/iamd/iamd/internal/server"
 	"github.com/iamd/iamd/internal/server/servertest"
 	"github.com/iamd/iamd/internal/store"
+	"github.com/iamd/iamd/internal/sts/oidctest"
 )
 
 // eventsOf reads the audit events of one request ID.
@@ -472,5 +473,47 @@ func TestAuditInstanceEndpoints(t *testing.T) {
 	evs = eventsOf(t, env, resp.Header.Get("x-amzn-RequestId"))
 	if resp.StatusCode < 400 || len(evs) != 1 || evs[0].ErrorCode == "" || evs[0].Status != resp.StatusCode {
 		t.Fatalf("bad token: %d, events %+v", resp.StatusCode, evs)
+	}
+}
+
+// TestAuditWebIdentity: the unsigned AssumeRoleWithWebIdentity is one
+// event whose principal is the identity provider the trust policy decided
+// about.
+func TestAuditWebIdentity(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := context.Background()
+	iss := oidctest.Start(t, true)
+	p, err := env.IAM().CreateOpenIDConnectProvider(ctx, &awsiam.CreateOpenIDConnectProviderInput{
+		Url: aws.String(iss.URL), ClientIDList: []string{"sts.amazonaws.com"}, ThumbprintList: []string{iss.Thumbprint}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	provARN := aws.ToString(p.OpenIDConnectProviderArn)
+	key := strings.TrimPrefix(iss.URL, "https://")
+	trust := `{"Version":"2012-10-17","Statement":[{"Sid":"Pods","Effect":"Allow","Principal":{"Federated":"` + provARN + `"},
+		"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringLike":{"` + key + `:sub":"system:serviceaccount:prod:*"}}}]}`
+	if _, err := env.IAM().CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("k8s"), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	roleARN := "arn:aws:iam::" + env.AccountID + ":role/k8s"
+	for _, tc := range []struct {
+		ns       string
+		decision string
+	}{{"prod", store.AuditAllow}, {"dev", store.AuditImplicitDeny}} {
+		out, err := env.STS().AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{
+			RoleArn: aws.String(roleARN), RoleSessionName: aws.String("pod-1"),
+			WebIdentityToken: aws.String(iss.Token(t, env.Now(), oidctest.KubernetesClaims(tc.ns, "app", "sts.amazonaws.com")))})
+		var md middleware.Metadata
+		if out != nil {
+			md = out.ResultMetadata
+		}
+		ev := oneEvent(t, env, md, err)
+		if ev.Action != "sts:AssumeRoleWithWebIdentity" || ev.PrincipalARN != provARN || ev.AccountID != env.AccountID ||
+			ev.Decision != tc.decision || ev.Resources[0] != roleARN || ev.AccessKeyID != "" {
+			t.Errorf("%s: %+v (err %v)", tc.ns, ev, err)
+		}
+		if tc.decision == store.AuditAllow && (len(ev.Statements) != 1 || ev.Statements[0].Sid != "Pods" || ev.Statements[0].Type != "trust") {
+			t.Errorf("%s: statements %+v", tc.ns, ev.Statements)
+		}
 	}
 }

@@ -13,6 +13,14 @@ import (
 // policy with the caller's policies) to the audit trail of the request
 // being served.
 func noteDecision(ctx context.Context, caller *iam.Identity, action, resource string, res *policy.Result) {
+	if audit.Noting(ctx) {
+		noteFederated(ctx, caller.AccountID, caller.ARN, action, resource, res)
+	}
+}
+
+// noteFederated is noteDecision for a caller known only by a principal ARN
+// (a web identity: its provider's ARN).
+func noteFederated(ctx context.Context, accountID, principalARN, action, resource string, res *policy.Result) {
 	if !audit.Noting(ctx) {
 		return
 	}
@@ -20,6 +28,6 @@ func noteDecision(ctx context.Context, caller *iam.Identity, action, resource st
 	for _, m := range res.Matched {
 		stmts = append(stmts, store.AuditStatement{Policy: m.Policy, Sid: m.Sid, Index: m.Index, Effect: m.Effect.String(), Type: m.Kind.String()})
 	}
-	audit.Note(ctx, audit.Decision{AccountID: caller.AccountID, PrincipalARN: caller.ARN, Action: action,
+	audit.Note(ctx, audit.Decision{AccountID: accountID, PrincipalARN: principalARN, Action: action,
 		Resources: []string{resource}, Decision: res.Decision.String(), Statements: stmts})
 }

@@ -265,9 +265,11 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in AssumeRoleWi
 		req.Action = action
 		policy.EvaluateTrust(trust, req, &res)
 		if res.Decision != policy.Allow {
+			noteFederated(ctx, account, prov.ARN, action, role.ARN, &res)
 			return out, accessDenied(msgWebIdentityDenied)
 		}
 	}
+	noteFederated(ctx, account, prov.ARN, actions[len(actions)-1], role.ARN, &res)
 
 	sess := &Session{
 		AccountID:         account,
