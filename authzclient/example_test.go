@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -242,5 +243,27 @@ func TestMiddleware(t *testing.T) {
 	// Not a recognised request.
 	if st, _, _ = send(t, s3Request(t, env, "DELETE", svc.URL+"/media/alice/y", aliceKey, aliceSecret, nil)); st != 405 {
 		t.Fatalf("DELETE: %d", st)
+	}
+}
+
+// TestDocsShowTheExample: docs/authz-api.md shows Authorize as it is here,
+// so the documented middleware is the one that compiles and is tested.
+func TestDocsShowTheExample(t *testing.T) {
+	src, err := os.ReadFile("example_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile("../docs/authz-api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := bytes.Index(src, []byte("// Authorize is an http.Handler middleware"))
+	end := bytes.Index(src, []byte("\n// objects is the example's object store."))
+	if start < 0 || end < start {
+		t.Fatal("Authorize not found in example_test.go")
+	}
+	fn := bytes.TrimSpace(src[start:end])
+	if !bytes.Contains(doc, fn) {
+		t.Errorf("docs/authz-api.md does not show Authorize as example_test.go has it:\n%s", fn)
 	}
 }

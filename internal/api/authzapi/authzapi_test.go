@@ -246,6 +246,21 @@ func TestCheckForwardedRequest(t *testing.T) {
 	_, err = root.Check(ctx, &authzclient.CheckRequest{Request: fw, Check: authzclient.Check{Action: "s3:PutObject", Resource: "arn:aws:s3:::photos/new.jpg"}})
 	wantError(t, err, 400, "XAmzContentSHA256Mismatch", "")
 
+	// A presigned URL (the query-string form S3 clients hand out): the
+	// payload is unsigned and says nothing about it.
+	pr, _ := http.NewRequest("GET", "http://s3.local:9000/photos/shared.jpg", nil)
+	url, _, err := v4.NewSigner().PresignHTTP(ctx, aws.Credentials{AccessKeyID: bobKey, SecretAccessKey: bobSecret}, pr,
+		"UNSIGNED-PAYLOAD", "s3", "us-east-1", env.Now(), func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, query, _ := strings.Cut(strings.TrimPrefix(url, "http://s3.local:9000"), "?")
+	got, err = root.Check(ctx, &authzclient.CheckRequest{Request: &authzclient.SignedRequest{Method: "GET", Path: path, Query: query,
+		Headers: map[string][]string{"Host": {"s3.local:9000"}}}, Check: authzclient.Check{Action: "s3:GetObject", Resource: "arn:aws:s3:::photos/shared.jpg"}})
+	if err != nil || !got.Allowed || got.Principal.AccessKeyID != bobKey {
+		t.Fatalf("presigned: %+v %v", got, err)
+	}
+
 	// A role session signs: the role's policies decide.
 	if _, err := env.IAM().CreateRole(ctx, &awsiam.CreateRoleInput{RoleName: aws.String("reader"),
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + acct + `:root"},"Action":"sts:AssumeRole"}}`)}); err != nil {
@@ -268,6 +283,14 @@ func TestCheckForwardedRequest(t *testing.T) {
 	got, err = root.Check(ctx, &authzclient.CheckRequest{Request: asReceived(r), Check: authzclient.Check{Action: "s3:GetObject", Resource: "arn:aws:s3:::photos/x"}})
 	if err != nil || got.Allowed || got.Reason != "User: arn:aws:sts::"+acct+":assumed-role/reader/job is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::photos/x because no identity-based policy allows the s3:GetObject action" {
 		t.Fatalf("role session denied: %+v %v", got, err)
+	}
+
+	// The role named by its ARN: its policies, as a session without
+	// session policies.
+	got, err = root.Check(ctx, &authzclient.CheckRequest{Principal: &authzclient.Principal{ARN: "arn:aws:iam::" + acct + ":role/reader"},
+		Check: authzclient.Check{Action: "s3:GetObject", Resource: "arn:aws:s3:::shared/y"}})
+	if err != nil || !got.Allowed || got.Principal.Type != "AssumedRole" || got.MatchedStatements[0].Policy != "read" {
+		t.Fatalf("role by ARN: %+v %v", got, err)
 	}
 
 	// A deactivated key stops at once (the resolved key is cached per
