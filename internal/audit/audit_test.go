@@ -107,11 +107,17 @@ func TestRecordGroupsConcurrentCalls(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, 51)
 	wg.Add(1)
-	go func() { defer wg.Done(); errs <- r.Record(context.Background(), []store.AuditEvent{event(0)}, audit.KeyUse{}) }()
+	go func() {
+		defer wg.Done()
+		errs <- r.Record(context.Background(), []store.AuditEvent{event(0)}, audit.KeyUse{})
+	}()
 	<-g.entered // the first commit holds the store
 	for i := 1; i <= 50; i++ {
 		wg.Add(1)
-		go func() { defer wg.Done(); errs <- r.Record(context.Background(), []store.AuditEvent{event(i)}, audit.KeyUse{}) }()
+		go func() {
+			defer wg.Done()
+			errs <- r.Record(context.Background(), []store.AuditEvent{event(i)}, audit.KeyUse{})
+		}()
 	}
 	time.Sleep(100 * time.Millisecond) // let them queue
 	close(g.gate)
