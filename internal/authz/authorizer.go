@@ -50,6 +50,8 @@ type Authorizer struct {
 
 	agesMu sync.Mutex
 	ageOf  map[string]keyAge // account -> limit at a revision
+
+	ctxs sync.Pool // *policy.Context, reused by Decide
 }
 
 type keyAge struct {
@@ -199,11 +201,17 @@ func (a *Authorizer) Decide(ctx context.Context, q Query) (*Decision, error) {
 		s.Resource = q.Resource
 		set = s.Prepare()
 	}
-	var pctx policy.Context
+	// A pooled context keeps its capacity: no slice growth per decision.
+	// Nothing of it outlives Decide (the Result holds no reference).
+	pctx, _ := a.ctxs.Get().(*policy.Context)
+	if pctx == nil {
+		pctx = new(policy.Context)
+	}
+	defer a.ctxs.Put(pctx)
 	d := &Decision{Principal: pr, Allowed: true}
 	for _, c := range q.Checks {
 		pctx.Reset()
-		globalKeys(&pctx, q.Caller, sess, q.Facts, !q.NoFacts, now)
+		globalKeys(pctx, q.Caller, sess, q.Facts, !q.NoFacts, now)
 		for _, k := range c.Keys {
 			if k.Multi {
 				pctx.SetMulti(k.Name, k.Values...)
@@ -212,7 +220,7 @@ func (a *Authorizer) Decide(ctx context.Context, q Query) (*Decision, error) {
 			}
 		}
 		req := policy.Request{Principal: pr, Action: c.Action, Resource: c.Resource,
-			ResourceAccount: q.ResourceAccount, Context: &pctx, Time: now}
+			ResourceAccount: q.ResourceAccount, Context: pctx, Time: now}
 		set.Evaluate(&req, &d.Result)
 		d.Check = c
 		if d.Result.Decision != policy.Allow {

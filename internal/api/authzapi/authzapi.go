@@ -85,6 +85,7 @@ type Handler struct {
 	cfg  Config
 	v    *sigv4.Verifier
 	keys keyCache
+	bufs sync.Pool // *bytes.Buffer for answers
 }
 
 // New returns the handler.
@@ -119,7 +120,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == PathBatch:
 		out, err = h.batch(r)
 	default:
-		writeJSON(w, http.StatusNotFound, authzclient.ErrorResponse{Code: "NotFound", Message: "Unknown path " + r.URL.Path + "; the authorization API serves " + Path + " and " + PathBatch + "."})
+		h.writeJSON(w, http.StatusNotFound, authzclient.ErrorResponse{Code: "NotFound", Message: "Unknown path " + r.URL.Path + "; the authorization API serves " + Path + " and " + PathBatch + "."})
 		return
 	}
 	if err != nil {
@@ -130,10 +131,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		} else {
 			h.cfg.Logger.Error("authz check failed", "error", err)
 		}
-		writeJSON(w, status, authzclient.ErrorResponse{Code: code, Message: msg})
+		h.writeJSON(w, status, authzclient.ErrorResponse{Code: code, Message: msg})
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	h.writeJSON(w, http.StatusOK, out)
 }
 
 func statusOf(code string) int {
@@ -148,14 +149,15 @@ func statusOf(code string) int {
 	return http.StatusBadRequest
 }
 
-// bufPool recycles response buffers: the answer is encoded whole so that
+// writeJSON encodes the answer whole, into a recycled buffer, so that
 // Content-Length is set and the connection stays reusable.
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b := bufPool.Get().(*bytes.Buffer)
+func (h *Handler) writeJSON(w http.ResponseWriter, status int, v any) {
+	b, _ := h.bufs.Get().(*bytes.Buffer)
+	if b == nil {
+		b = new(bytes.Buffer)
+	}
 	b.Reset()
-	defer bufPool.Put(b)
+	defer h.bufs.Put(b)
 	_ = json.NewEncoder(b).Encode(v)
 	w.Header()["Content-Type"] = []string{"application/json"}
 	w.WriteHeader(status)
