@@ -249,8 +249,14 @@ func (h *Handler) batch(r *http.Request) (*authzclient.BatchResponse, error) {
 // account's principal is then a cross-account request, which no resource
 // policy can allow here).
 func (h *Handler) mayAsk(ctx context.Context, r *http.Request, asker, subject *iam.Identity) error {
+	c := authz.Check{Action: ActionAuthorize, Resource: subject.ARN}
+	// The asking service's own key is held to the account's maximum age,
+	// as on iamd's own API.
+	if err := h.cfg.Authz.KeyAgeErr(ctx, asker, c); err != nil {
+		return err
+	}
 	d, err := h.cfg.Authz.Decide(ctx, authz.Query{Caller: asker,
-		Checks:          []authz.Check{{Action: ActionAuthorize, Resource: subject.ARN}},
+		Checks:          []authz.Check{c},
 		ResourceAccount: subject.AccountID,
 		Facts:           authz.RequestFacts{RemoteAddr: r.RemoteAddr, UserAgent: r.UserAgent(), Secure: r.TLS != nil}})
 	if err != nil {

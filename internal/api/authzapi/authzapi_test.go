@@ -377,8 +377,12 @@ func TestCheckAPIKeyAge(t *testing.T) {
 	if err := env.Service.SetMaxAccessKeyAge(ctx, env.AccountID, 30*24*time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	// The root's key is as old: it rotates first.
+	// The root's key is as old: it may not ask until it rotates.
 	env.Advance(31 * 24 * time.Hour)
+	_, err := client(t, env, env.RootAccessKeyID, env.RootSecret).Check(ctx, &authzclient.CheckRequest{
+		Principal: &authzclient.Principal{ARN: "arn:aws:iam::" + env.AccountID + ":user/old"}, Check: authzclient.Check{Action: "s3:GetObject", Resource: "*"}})
+	wantError(t, err, 403, "AccessDenied", "User: arn:aws:iam::"+env.AccountID+":root is not authorized to perform: iamd:Authorize on resource: arn:aws:iam::"+env.AccountID+
+		":user/old because the access key "+env.RootAccessKeyID+" is 31 days old and the account allows at most 30; create a new access key and delete this one")
 	k, err := env.IAM().CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{})
 	if err != nil {
 		t.Fatal(err)
