@@ -38,7 +38,16 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxBatch bounds the events of one commit (0: DefaultMaxBatch).
 	MaxBatch int
+	// Linger bounds how long the writer waits, after a commit shared by
+	// several callers, for as many callers to gather before the next one
+	// (0: DefaultLinger; negative: never waits). A lone caller never
+	// waits.
+	Linger time.Duration
 }
+
+// DefaultLinger is Config.Linger's default: short next to a commit (an
+// fsync), long enough for the callers just answered to come back.
+const DefaultLinger = 2 * time.Millisecond
 
 // KeyUse is the use of a long-term access key that a request's events
 // record: the same commit sets the key's last use (GetAccessKeyLastUsed,
@@ -67,6 +76,7 @@ type Recorder struct {
 	sink     Sink
 	log      *slog.Logger
 	maxBatch int
+	linger   time.Duration
 	node     string
 	seq      atomic.Uint32
 
@@ -93,12 +103,15 @@ func New(cfg Config) (*Recorder, error) {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = DefaultMaxBatch
 	}
+	if cfg.Linger == 0 {
+		cfg.Linger = DefaultLinger
+	}
 	var node [6]byte
 	if _, err := io.ReadFull(cfg.Rand, node[:]); err != nil {
 		return nil, fmt.Errorf("audit: node ID: %w", err)
 	}
 	r := &Recorder{
-		st: cfg.Store, sink: cfg.Sink, log: cfg.Logger, maxBatch: cfg.MaxBatch,
+		st: cfg.Store, sink: cfg.Sink, log: cfg.Logger, maxBatch: cfg.MaxBatch, linger: cfg.Linger,
 		node:  hex.EncodeToString(node[:]),
 		queue: make(chan *pending, 4*cfg.MaxBatch),
 		stop:  make(chan struct{}),
@@ -160,6 +173,9 @@ func (r *Recorder) Close() error {
 func (r *Recorder) run() {
 	defer close(r.done)
 	var batch []*pending
+	prev := 0 // callers of the previous commit
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
 	for {
 		batch = batch[:0]
 		select {
@@ -187,6 +203,26 @@ func (r *Recorder) run() {
 				break fill
 			}
 		}
+		if r.linger > 0 && prev > 1 && len(batch) < prev {
+			// Under load, the callers of the previous commit were all
+			// answered at once and are coming back one by one: committing
+			// the first alone would cost a whole commit for one request
+			// and leave the others to queue behind it. Wait (briefly) for
+			// as many as last time.
+			timer.Reset(r.linger)
+		gather:
+			for len(batch) < prev && n < r.maxBatch {
+				select {
+				case p := <-r.queue:
+					batch = append(batch, p)
+					n += len(p.events)
+				case <-timer.C:
+					break gather
+				}
+			}
+			timer.Stop()
+		}
+		prev = len(batch)
 		r.commit(batch)
 	}
 }
