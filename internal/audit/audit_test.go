@@ -318,3 +318,28 @@ func TestNotes(t *testing.T) {
 		t.Errorf("notes %+v", ds)
 	}
 }
+
+// TestLoneCallersDoNotWait: the writer waits for more callers only after a
+// commit shared by several; one caller at a time is committed at once
+// (with an hour of Linger, a wait would fail the test by its deadline).
+func TestLoneCallersDoNotWait(t *testing.T) {
+	r := newRecorder(t, audit.Config{Store: openStore(t), Linger: time.Hour})
+	done := make(chan error, 1)
+	go func() {
+		for i := range 5 {
+			if err := r.Record(context.Background(), []store.AuditEvent{event(i)}, audit.KeyUse{}); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("sequential callers waited for company")
+	}
+}
