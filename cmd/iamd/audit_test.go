@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -172,5 +173,65 @@ func TestAuditTailCommand(t *testing.T) {
 	out = <-done
 	if got := strings.Join(jsonIDs(t, out), " "); got != "req-5 req-6 req-slow" {
 		t.Errorf("tail -f: %q", got)
+	}
+}
+
+// TestServeAuditsToStoreAndFile: `iamd serve --audit-file` records a
+// request in the store and the file before answering, and `iamd audit
+// query` reads it back.
+func TestServeAuditsToStoreAndFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "audit.jsonl")
+	const keyID, secretKey = "AKIAAUDITSERVETEST01", "audit/serve+secret0123456789abcd"
+	t.Setenv("IAMD_ROOT_ACCESS_KEY_ID", keyID)
+	t.Setenv("IAMD_ROOT_SECRET_ACCESS_KEY", secretKey)
+	t.Setenv("IAMD_ACCOUNT_ID", "444455556666")
+	srv := startServe(t, "--data-dir", dir, "--audit-file", file, "--audit-retention", "720h")
+	checkKey(t, srv.addr, keyID, secretKey) // ListUsers as root
+	// The answer came after the line was synced.
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"action":"iam:ListUsers"`) || !strings.Contains(string(data), `"accessKeyId":"`+keyID+`"`) {
+		t.Errorf("audit file:\n%s", data)
+	}
+	if code := srv.stop(t); code != 0 {
+		t.Fatalf("serve exited %d", code)
+	}
+	out, errOut, code := runAudit(t, "query", "--data-dir", dir, "--principal", "arn:aws:iam::444455556666:root", "--action", "iam:ListUsers", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var e audit.JSONEvent
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &e); err != nil {
+		t.Fatalf("query output %q: %v", out, err)
+	}
+	if e.Decision != store.AuditAllow || e.Status != 200 || e.AccessKeyID != keyID || !strings.Contains(string(data), e.ID) {
+		t.Errorf("queried %+v; file:\n%s", e, data)
+	}
+}
+
+func TestAuditRetentionSetting(t *testing.T) {
+	for _, tc := range []struct {
+		val  string
+		want time.Duration
+		err  bool
+	}{{"", audit.DefaultRetention, false}, {"0", -1, false}, {"48h", 48 * time.Hour, false}, {"-1h", 0, true}} {
+		t.Setenv("IAMD_AUDIT_RETENTION", tc.val)
+		c, err := addConfigFlags(newAuditCmd(nil)).resolve(os.Getenv)
+		if tc.err {
+			if err == nil {
+				t.Errorf("%q accepted", tc.val)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", tc.val, err)
+		}
+		ac, closer, err := c.auditConfig()
+		if err != nil || closer != nil || ac.Retention != tc.want {
+			t.Errorf("%q: retention %v, closer %v, err %v; want %v", tc.val, ac.Retention, closer, err, tc.want)
+		}
 	}
 }
