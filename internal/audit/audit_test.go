@@ -343,3 +343,43 @@ func TestLoneCallersDoNotWait(t *testing.T) {
 		t.Fatal("sequential callers waited for company")
 	}
 }
+
+// syncGatedStore is a store.DeferredSyncer whose commits become durable
+// when the test says so (or fail to).
+type syncGatedStore struct {
+	store.Store
+	gate chan struct{}
+	fail error
+}
+
+func (s *syncGatedStore) TxDeferSync(ctx context.Context, fn func(store.Txn) error) (func() error, error) {
+	if err := s.Store.Tx(ctx, fn); err != nil {
+		return nil, err
+	}
+	return func() error {
+		<-s.gate
+		return s.fail
+	}, nil
+}
+
+// TestRecordWaitsUntilDurable: with a store that commits first and syncs
+// later, Record returns only once its commit is durable, and fails when
+// the sync fails, although the events were committed.
+func TestRecordWaitsUntilDurable(t *testing.T) {
+	for _, fail := range []error{nil, errors.New("fsync: input/output error")} {
+		s := &syncGatedStore{Store: openStore(t), gate: make(chan struct{}), fail: fail}
+		r := newRecorder(t, audit.Config{Store: s})
+		done := make(chan error, 1)
+		go func() { done <- r.Record(context.Background(), []store.AuditEvent{event(1)}, audit.KeyUse{}) }()
+		select {
+		case err := <-done:
+			t.Fatalf("Record returned before the commit was durable: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+		close(s.gate)
+		err := <-done
+		if fail == nil && err != nil || fail != nil && !errors.Is(err, fail) {
+			t.Errorf("sync error %v: Record = %v", fail, err)
+		}
+	}
+}

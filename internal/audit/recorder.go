@@ -170,14 +170,32 @@ func (r *Recorder) Close() error {
 	return nil
 }
 
+// group is one commit on its way to its callers.
+type group struct {
+	batch   []*pending
+	events  []store.AuditEvent
+	durable func() error // nil: durable when committed
+	err     error
+}
+
 func (r *Recorder) run() {
-	defer close(r.done)
-	var batch []*pending
+	// The writer commits; the notifier waits for each commit to be
+	// durable, writes it to the sink and answers its callers, in commit
+	// order. With a store.DeferredSyncer the writer runs the next group's
+	// transaction while the notifier waits for the previous one's sync.
+	commits := make(chan *group, 64)
+	go func() {
+		defer close(r.done)
+		for g := range commits {
+			r.finish(g)
+		}
+	}()
+	defer close(commits)
 	prev := 0 // callers of the previous commit
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
-		batch = batch[:0]
+		var batch []*pending
 		select {
 		case p := <-r.queue:
 			batch = append(batch, p)
@@ -186,7 +204,7 @@ func (r *Recorder) run() {
 			for {
 				select {
 				case p := <-r.queue:
-					r.commit([]*pending{p})
+					commits <- r.commit([]*pending{p})
 				default:
 					return
 				}
@@ -223,16 +241,16 @@ func (r *Recorder) run() {
 			timer.Stop()
 		}
 		prev = len(batch)
-		r.commit(batch)
+		commits <- r.commit(batch)
 	}
 }
 
-// commit writes one batch and tells every waiting caller the outcome.
-func (r *Recorder) commit(batch []*pending) {
-	var events []store.AuditEvent
+// commit writes one batch; finish tells its callers the outcome.
+func (r *Recorder) commit(batch []*pending) *group {
+	g := &group{batch: batch}
 	uses := map[string]KeyUse{}
 	for _, p := range batch {
-		events = append(events, p.events...)
+		g.events = append(g.events, p.events...)
 		if u := p.use; u.AccessKeyID != "" {
 			if prev, ok := uses[u.AccessKeyID]; !ok || !u.At.Before(prev.At) {
 				uses[u.AccessKeyID] = u
@@ -242,8 +260,8 @@ func (r *Recorder) commit(batch []*pending) {
 	// The audit trail must not depend on the requests' contexts: a client
 	// that hung up still had its call executed.
 	ctx := context.Background()
-	err := r.st.Tx(ctx, func(tx store.Txn) error {
-		if err := tx.AppendAuditEvents(ctx, events); err != nil {
+	write := func(tx store.Txn) error {
+		if err := tx.AppendAuditEvents(ctx, g.events); err != nil {
 			return err
 		}
 		for _, u := range uses {
@@ -253,15 +271,30 @@ func (r *Recorder) commit(batch []*pending) {
 			}
 		}
 		return nil
-	})
+	}
+	if ds, ok := r.st.(store.DeferredSyncer); ok {
+		g.durable, g.err = ds.TxDeferSync(ctx, write)
+	} else {
+		g.err = r.st.Tx(ctx, write)
+	}
+	return g
+}
+
+// finish waits for g to be durable, writes it to the sink and answers its
+// callers.
+func (r *Recorder) finish(g *group) {
+	err := g.err
+	if err == nil && g.durable != nil {
+		err = g.durable()
+	}
 	if err == nil && r.sink != nil {
-		err = r.sink.WriteEvents(events)
+		err = r.sink.WriteEvents(g.events)
 	}
 	if err != nil {
-		err = fmt.Errorf("audit: commit of %d events: %w", len(events), err)
-		r.log.Error("audit write failed; the requests fail", "events", len(events), "error", err)
+		err = fmt.Errorf("audit: commit of %d events: %w", len(g.events), err)
+		r.log.Error("audit write failed; the requests fail", "events", len(g.events), "error", err)
 	}
-	for _, p := range batch {
+	for _, p := range g.batch {
 		p.done <- err
 	}
 }

@@ -83,3 +83,18 @@ type AuditStore interface {
 	// oldest first, and returns how many it deleted.
 	PruneAuditEvents(ctx context.Context, before time.Time, limit int) (int, error)
 }
+
+// DeferredSyncer is implemented by a backend that can commit a write
+// transaction without waiting for it to reach stable storage, and make it
+// durable afterwards. The audit writer uses it to pipeline: it runs the next
+// group's transaction while the previous one is being synced, and
+// consecutive transactions share one sync (docs/audit.md). Other readers
+// may see the writes before they are durable; what depends on their
+// durability (an audited response) waits for durable.
+type DeferredSyncer interface {
+	// TxDeferSync is Tx, except that it returns once the transaction is
+	// committed, before it is durable: durable blocks until it is (every
+	// earlier TxDeferSync transaction then is too) or returns the error
+	// that prevents it. Call durable once.
+	TxDeferSync(ctx context.Context, fn func(Txn) error) (durable func() error, err error)
+}

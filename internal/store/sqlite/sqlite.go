@@ -79,11 +79,13 @@ type Store struct {
 	reader *sql.DB // query-only pool for View
 	opts   Options
 	hub    store.Hub // committed changes, for Watch
+	wal    walSync   // durability of TxDeferSync commits
 }
 
 var (
-	_ store.Store   = (*Store)(nil)
-	_ store.Watcher = (*Store)(nil)
+	_ store.Store          = (*Store)(nil)
+	_ store.Watcher        = (*Store)(nil)
+	_ store.DeferredSyncer = (*Store)(nil)
 )
 
 // Watch implements store.Watcher: one process owns the database, so every
@@ -132,7 +134,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	reader.SetMaxOpenConns(opts.ReadConns)
 	reader.SetMaxIdleConns(opts.ReadConns)
 
-	s := &Store{writer: writer, reader: reader, opts: opts}
+	s := &Store{writer: writer, reader: reader, opts: opts, wal: walSync{path: path + "-wal"}}
 	if opts.Migrate {
 		if err := s.Migrate(ctx); err != nil {
 			s.Close()
@@ -157,18 +159,18 @@ func (s *Store) Close() error {
 
 // Tx implements store.Store.
 func (s *Store) Tx(ctx context.Context, fn func(store.Txn) error) error {
-	return s.run(ctx, s.writer, false, fn)
+	return s.run(ctx, func() error { return s.attempt(ctx, s.writer, false, fn) })
 }
 
 // View implements store.Store.
 func (s *Store) View(ctx context.Context, fn func(store.Txn) error) error {
-	return s.run(ctx, s.reader, true, fn)
+	return s.run(ctx, func() error { return s.attempt(ctx, s.reader, true, fn) })
 }
 
-// run is the retry loop shared by Tx and View.
-func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(store.Txn) error) error {
+// run is the retry loop shared by Tx, View and TxDeferSync.
+func (s *Store) run(ctx context.Context, try func() error) error {
 	for attempt := 1; ; attempt++ {
-		err := s.attempt(ctx, db, readOnly, fn)
+		err := try()
 		if err == nil || !errors.Is(err, store.ErrRetryable) {
 			return err
 		}
@@ -185,7 +187,12 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(stor
 	}
 }
 
-func (s *Store) attempt(ctx context.Context, db *sql.DB, readOnly bool, fn func(store.Txn) error) (err error) {
+// beginner is a *sql.DB or a *sql.Conn.
+type beginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+func (s *Store) attempt(ctx context.Context, db beginner, readOnly bool, fn func(store.Txn) error) (err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return classify(fmt.Errorf("sqlite: begin: %w", err))
