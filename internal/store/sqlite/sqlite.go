@@ -109,6 +109,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	w := cloneValues(common)
 	w.Add("_pragma", "journal_mode(WAL)")
 	w.Set("_txlock", "immediate") // take the write lock at BEGIN: no lock upgrades, no deadlocks
+	w.Add("_pragma", "temp_store(MEMORY)")
 	writer, err := sql.Open("sqlite", path+"?"+w.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
