@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/iamd/iamd/internal/store"
@@ -18,8 +21,79 @@ const auditColumns = `id, event_time, request_id, account_id, principal_arn, acc
 service, region, action, resources, decision, statements, error_code, status`
 
 // auditChunk bounds the rows of one INSERT (16 parameters each, well within
-// SQLite's limit on bound parameters).
-const auditChunk = 200
+// SQLite's limit on bound parameters). A power of two: see auditStmts.
+const auditChunk = 128
+
+// auditStmts holds the audit writer's INSERTs of 1, 2, 4, … auditChunk
+// rows, prepared once: parsing a statement of a hundred rows costs about as
+// much as inserting them. A group of n events is inserted by the
+// statements of n's binary digits.
+type auditStmts struct {
+	mu    sync.Mutex
+	ready atomic.Bool
+	stmts map[int]*sql.Stmt
+}
+
+// prepare prepares the statements on db (the writer pool), once; it must
+// not be called while the caller holds the writer connection. A failure
+// (the table does not exist yet) leaves them unprepared: the next call
+// tries again, and AppendAuditEvents meanwhile builds its statements.
+func (a *auditStmts) prepare(ctx context.Context, db *sql.DB) {
+	if a.ready.Load() {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.ready.Load() {
+		return
+	}
+	stmts := map[int]*sql.Stmt{}
+	for n := 1; n <= auditChunk; n *= 2 {
+		st, err := db.PrepareContext(ctx, auditInsert(n))
+		if err != nil {
+			for _, st := range stmts {
+				st.Close()
+			}
+			return
+		}
+		stmts[n] = st
+	}
+	a.stmts = stmts
+	a.ready.Store(true)
+}
+
+// stmt is the prepared INSERT of n rows, or nil.
+func (a *auditStmts) stmt(n int) *sql.Stmt {
+	if a == nil || !a.ready.Load() {
+		return nil
+	}
+	return a.stmts[n]
+}
+
+func (a *auditStmts) close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var errs []error
+	for _, st := range a.stmts {
+		errs = append(errs, st.Close())
+	}
+	a.stmts = nil
+	a.ready.Store(false)
+	return errors.Join(errs...)
+}
+
+// auditInsert is the INSERT of n rows.
+func auditInsert(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO audit_events (` + auditColumns + `) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	return b.String()
+}
 
 func scanAuditEvent(sc scanner) (store.AuditEvent, error) {
 	var e store.AuditEvent
@@ -45,16 +119,17 @@ func scanAuditEvent(sc scanner) (store.AuditEvent, error) {
 }
 
 func (t *txn) AppendAuditEvents(ctx context.Context, events []store.AuditEvent) error {
+	if t.readOnly {
+		return store.ErrReadOnly
+	}
+	args := make([]any, 0, min(len(events), auditChunk)*16)
 	for len(events) > 0 {
-		n := min(len(events), auditChunk)
-		var b strings.Builder
-		b.WriteString(`INSERT INTO audit_events (` + auditColumns + `) VALUES `)
-		args := make([]any, 0, n*16)
-		for i, e := range events[:n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		n := auditChunk
+		for n > len(events) {
+			n /= 2
+		}
+		args = args[:0]
+		for _, e := range events[:n] {
 			resources, statements, err := auditJSON(e)
 			if err != nil {
 				return err
@@ -63,7 +138,14 @@ func (t *txn) AppendAuditEvents(ctx context.Context, events []store.AuditEvent) 
 				nullString(e.AccessKeyID), nullString(e.SourceIP), nullString(e.UserAgent), e.Service, nullString(e.Region),
 				e.Action, resources, nullString(e.Decision), statements, nullString(e.ErrorCode), e.Status)
 		}
-		if _, err := t.execNoBump(ctx, b.String(), args...); err != nil {
+		var err error
+		if st := t.audit.stmt(n); st != nil {
+			_, err = t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+			err = classify(err)
+		} else {
+			_, err = t.execNoBump(ctx, auditInsert(n), args...)
+		}
+		if err != nil {
 			return err
 		}
 		events = events[n:]

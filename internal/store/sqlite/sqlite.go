@@ -80,6 +80,7 @@ type Store struct {
 	opts   Options
 	hub    store.Hub // committed changes, for Watch
 	wal    walSync   // durability of TxDeferSync commits
+	audit  auditStmts
 }
 
 var (
@@ -155,7 +156,7 @@ func cloneValues(v url.Values) url.Values {
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	return errors.Join(s.reader.Close(), s.writer.Close())
+	return errors.Join(s.audit.close(), s.reader.Close(), s.writer.Close())
 }
 
 // Tx implements store.Store.
@@ -205,7 +206,7 @@ func (s *Store) attempt(ctx context.Context, db beginner, readOnly bool, fn func
 			_ = tx.Rollback()
 		}
 	}()
-	t := &txn{tx: tx, readOnly: readOnly}
+	t := &txn{tx: tx, readOnly: readOnly, audit: &s.audit}
 	if err := fn(t); err != nil {
 		return err
 	}

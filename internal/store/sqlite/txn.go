@@ -25,6 +25,7 @@ type txn struct {
 	tx       *sql.Tx
 	readOnly bool
 	dirty    []string // accounts written in this transaction, in first-write order
+	audit    *auditStmts
 }
 
 var _ store.Txn = (*txn)(nil)

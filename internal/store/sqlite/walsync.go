@@ -23,6 +23,7 @@ import (
 // Other writers (Tx) keep synchronous=FULL; the setting is switched on the
 // one writer connection for this transaction only.
 func (s *Store) TxDeferSync(ctx context.Context, fn func(store.Txn) error) (func() error, error) {
+	s.audit.prepare(ctx, s.writer)
 	var seq uint64
 	err := s.run(ctx, func() error {
 		var err error
