@@ -20,7 +20,9 @@ const (
 type AuditEvent struct {
 	// ID is unique and orders the trail: internal/audit makes it start with
 	// the event time in a fixed-width form, so ID order is time order. It
-	// is the sort key of ListAuditEvents.
+	// is the sort key of ListAuditEvents. Backends rely on it: an ID must
+	// begin with Time in Unix microseconds as 16 lower-case hex digits
+	// (AuditIDBound), which is how they select time ranges and prune.
 	ID        string
 	Time      time.Time
 	RequestID string

@@ -2,8 +2,8 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,53 +17,50 @@ import (
 // both, only for accounts written through exec) and no cache is
 // invalidated.
 
-const auditColumns = `id, event_time, request_id, account_id, principal_arn, access_key_id, source_ip, user_agent,
-service, region, action, resources, decision, statements, error_code, status`
+const auditColumns = `id, account_id, principal_arn, access_key_id, service, action, record`
 
-// auditChunk bounds the rows of one INSERT (16 parameters each, well within
+// auditChunk bounds the rows of one INSERT (7 parameters each, well within
 // PostgreSQL's 65535 bound parameters). One multi-row INSERT is one round
 // trip (with its savepoint) for a whole batch of events.
-const auditChunk = 200
+const auditChunk = 500
 
 func scanAuditEvent(sc scanner) (store.AuditEvent, error) {
 	var e store.AuditEvent
-	var at time.Time
-	var resources, statements string
-	var acct, principal, key, ip, ua, region, decision, code pgtype.Text
-	if err := sc.Scan(&e.ID, &at, &e.RequestID, &acct, &principal, &key, &ip, &ua,
-		&e.Service, &region, &e.Action, &resources, &decision, &statements, &code, &e.Status); err != nil {
+	var acct, principal, key pgtype.Text
+	var record []byte
+	if err := sc.Scan(&e.ID, &acct, &principal, &key, &e.Service, &e.Action, &record); err != nil {
 		return store.AuditEvent{}, err
 	}
-	e.Time = at.UTC()
-	e.AccountID, e.PrincipalARN, e.AccessKeyID, e.SourceIP = acct.String, principal.String, key.String, ip.String
-	e.UserAgent, e.Region, e.Decision, e.ErrorCode = ua.String, region.String, decision.String, code.String
-	if err := json.Unmarshal([]byte(resources), &e.Resources); err != nil {
-		return store.AuditEvent{}, fmt.Errorf("postgres: audit event %s: resources: %w", e.ID, err)
-	}
-	if err := json.Unmarshal([]byte(statements), &e.Statements); err != nil {
-		return store.AuditEvent{}, fmt.Errorf("postgres: audit event %s: statements: %w", e.ID, err)
+	e.AccountID, e.PrincipalARN, e.AccessKeyID = acct.String, principal.String, key.String
+	if err := store.DecodeAuditRecord(record, &e); err != nil {
+		return store.AuditEvent{}, fmt.Errorf("postgres: audit event %s: %w", e.ID, err)
 	}
 	return e, nil
 }
 
 func (t *txn) AppendAuditEvents(ctx context.Context, events []store.AuditEvent) error {
+	var buf []byte
 	for len(events) > 0 {
 		n := min(len(events), auditChunk)
 		var b strings.Builder
 		b.WriteString(`INSERT INTO audit_events (` + auditColumns + `) VALUES `)
-		args := make([]any, 0, n*16)
-		for i, e := range events[:n] {
+		args := make([]any, 0, n*7)
+		buf = buf[:0]
+		ends := make([]int, 0, n)
+		for i := range events[:n] {
+			buf = store.AppendAuditRecord(buf, &events[i])
+			ends = append(ends, len(buf))
+		}
+		start := 0
+		for i := range events[:n] {
+			e := &events[i]
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			resources, statements, err := auditJSON(e)
-			if err != nil {
-				return err
-			}
-			args = append(args, e.ID, ts(e.Time), e.RequestID, nullString(e.AccountID), nullString(e.PrincipalARN),
-				nullString(e.AccessKeyID), nullString(e.SourceIP), nullString(e.UserAgent), e.Service, nullString(e.Region),
-				e.Action, resources, nullString(e.Decision), statements, nullString(e.ErrorCode), e.Status)
+			b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, e.ID, nullString(e.AccountID), nullString(e.PrincipalARN), nullString(e.AccessKeyID),
+				e.Service, e.Action, buf[start:ends[i]:ends[i]])
+			start = ends[i]
 		}
 		if _, err := t.execNoBump(ctx, b.String(), args...); err != nil {
 			return err
@@ -71,25 +68,6 @@ func (t *txn) AppendAuditEvents(ctx context.Context, events []store.AuditEvent) 
 		events = events[n:]
 	}
 	return nil
-}
-
-// auditJSON renders the list columns; nil lists are stored as [] so that
-// every row reads back the same way.
-func auditJSON(e store.AuditEvent) (string, string, error) {
-	res := e.Resources
-	if res == nil {
-		res = []string{}
-	}
-	st := e.Statements
-	if st == nil {
-		st = []store.AuditStatement{}
-	}
-	r, err := json.Marshal(res)
-	if err != nil {
-		return "", "", err
-	}
-	s, err := json.Marshal(st)
-	return string(r), string(s), err
 }
 
 func (t *txn) ListAuditEvents(ctx context.Context, f store.AuditFilter, p store.Page) ([]store.AuditEvent, bool, error) {
@@ -106,33 +84,31 @@ func (t *txn) ListAuditEvents(ctx context.Context, f store.AuditFilter, p store.
 	eq("access_key_id", f.AccessKeyID)
 	eq("service", f.Service)
 	eq("action", f.Action)
-	eq("decision", f.Decision)
-	eq("request_id", f.RequestID)
+	// Times are ranges of IDs (store.AuditIDBound).
 	if !f.Since.IsZero() {
-		where = append(where, "event_time >= ?")
-		args = append(args, ts(f.Since))
+		where = append(where, "id >= ?")
+		args = append(args, store.AuditIDBound(f.Since))
 	}
 	if !f.Until.IsZero() {
-		where = append(where, "event_time < ?")
-		args = append(args, ts(f.Until))
+		where = append(where, "id < ?")
+		args = append(args, store.AuditIDBound(f.Until))
 	}
-	order := " ORDER BY id"
-	if p.After != "" {
-		if f.Descending {
-			where = append(where, "id < ?")
-		} else {
-			where = append(where, "id > ?")
-		}
-		args = append(args, p.After)
-	}
+	order, next := " ORDER BY id", "id > ?"
 	if f.Descending {
-		order += " DESC"
+		order, next = " ORDER BY id DESC", "id < ?"
 	}
-	q := `SELECT ` + auditColumns + ` FROM audit_events`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	return queryPage(ctx, t, p, scanAuditEvent, q+order, args...)
+	// Decision and request ID are packed: filtered here, page by page.
+	return store.ListAuditPages(p, store.AuditPackedFilter(f), func(after string, limit int) ([]store.AuditEvent, error) {
+		w, a := where, args
+		if after != "" {
+			w, a = append(slices.Clip(w), next), append(slices.Clip(a), after)
+		}
+		q := `SELECT ` + auditColumns + ` FROM audit_events`
+		if len(w) > 0 {
+			q += " WHERE " + strings.Join(w, " AND ")
+		}
+		return queryAll(ctx, t, scanAuditEvent, q+order+limitClause(store.Page{Limit: limit - 1}), a...)
+	})
 }
 
 func (t *txn) PruneAuditEvents(ctx context.Context, before time.Time, limit int) (int, error) {
@@ -140,7 +116,7 @@ func (t *txn) PruneAuditEvents(ctx context.Context, before time.Time, limit int)
 		return 0, fmt.Errorf("postgres: PruneAuditEvents: limit %d must be positive", limit)
 	}
 	tag, err := t.execNoBump(ctx, `DELETE FROM audit_events WHERE id IN (
-SELECT id FROM audit_events WHERE event_time < ? ORDER BY event_time, id LIMIT ?)`, ts(before), limit)
+SELECT id FROM audit_events WHERE id < ? ORDER BY id LIMIT ?)`, store.AuditIDBound(before), limit)
 	if err != nil {
 		return 0, err
 	}

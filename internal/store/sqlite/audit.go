@@ -3,9 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,10 +17,9 @@ import (
 // Audit writes are bookkeeping, not IAM changes: they go through
 // execNoBump, so no account revision moves and no cache is invalidated.
 
-const auditColumns = `id, event_time, request_id, account_id, principal_arn, access_key_id, source_ip, user_agent,
-service, region, action, resources, decision, statements, error_code, status`
+const auditColumns = `id, account_id, principal_arn, access_key_id, service, action, record`
 
-// auditChunk bounds the rows of one INSERT (16 parameters each, well within
+// auditChunk bounds the rows of one INSERT (7 parameters each, well within
 // SQLite's limit on bound parameters). A power of two: see auditStmts.
 const auditChunk = 128
 
@@ -90,30 +89,21 @@ func auditInsert(n int) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
 	}
 	return b.String()
 }
 
 func scanAuditEvent(sc scanner) (store.AuditEvent, error) {
 	var e store.AuditEvent
-	var at, resources, statements string
-	var acct, principal, key, ip, ua, region, decision, code sql.NullString
-	if err := sc.Scan(&e.ID, &at, &e.RequestID, &acct, &principal, &key, &ip, &ua,
-		&e.Service, &region, &e.Action, &resources, &decision, &statements, &code, &e.Status); err != nil {
+	var acct, principal, key sql.NullString
+	var record []byte
+	if err := sc.Scan(&e.ID, &acct, &principal, &key, &e.Service, &e.Action, &record); err != nil {
 		return store.AuditEvent{}, err
 	}
-	var err error
-	if e.Time, err = parseTime(at); err != nil {
-		return store.AuditEvent{}, err
-	}
-	e.AccountID, e.PrincipalARN, e.AccessKeyID, e.SourceIP = acct.String, principal.String, key.String, ip.String
-	e.UserAgent, e.Region, e.Decision, e.ErrorCode = ua.String, region.String, decision.String, code.String
-	if err := json.Unmarshal([]byte(resources), &e.Resources); err != nil {
-		return store.AuditEvent{}, fmt.Errorf("sqlite: audit event %s: resources: %w", e.ID, err)
-	}
-	if err := json.Unmarshal([]byte(statements), &e.Statements); err != nil {
-		return store.AuditEvent{}, fmt.Errorf("sqlite: audit event %s: statements: %w", e.ID, err)
+	e.AccountID, e.PrincipalARN, e.AccessKeyID = acct.String, principal.String, key.String
+	if err := store.DecodeAuditRecord(record, &e); err != nil {
+		return store.AuditEvent{}, fmt.Errorf("sqlite: audit event %s: %w", e.ID, err)
 	}
 	return e, nil
 }
@@ -122,21 +112,28 @@ func (t *txn) AppendAuditEvents(ctx context.Context, events []store.AuditEvent) 
 	if t.readOnly {
 		return store.ErrReadOnly
 	}
-	args := make([]any, 0, min(len(events), auditChunk)*16)
+	args := make([]any, 0, min(len(events), auditChunk)*7)
+	// One buffer for the packed records of a statement: SQLite copies a
+	// bound blob, so the records can share it.
+	var buf []byte
 	for len(events) > 0 {
 		n := auditChunk
 		for n > len(events) {
 			n /= 2
 		}
 		args = args[:0]
-		for _, e := range events[:n] {
-			resources, statements, err := auditJSON(e)
-			if err != nil {
-				return err
-			}
-			args = append(args, e.ID, timeText(e.Time), e.RequestID, nullString(e.AccountID), nullString(e.PrincipalARN),
-				nullString(e.AccessKeyID), nullString(e.SourceIP), nullString(e.UserAgent), e.Service, nullString(e.Region),
-				e.Action, resources, nullString(e.Decision), statements, nullString(e.ErrorCode), e.Status)
+		buf = buf[:0]
+		ends := make([]int, 0, n)
+		for i := range events[:n] {
+			buf = store.AppendAuditRecord(buf, &events[i])
+			ends = append(ends, len(buf))
+		}
+		start := 0
+		for i := range events[:n] {
+			e := &events[i]
+			args = append(args, e.ID, nullString(e.AccountID), nullString(e.PrincipalARN), nullString(e.AccessKeyID),
+				e.Service, e.Action, buf[start:ends[i]:ends[i]])
+			start = ends[i]
 		}
 		var err error
 		if st := t.audit.stmt(n); st != nil {
@@ -153,25 +150,6 @@ func (t *txn) AppendAuditEvents(ctx context.Context, events []store.AuditEvent) 
 	return nil
 }
 
-// auditJSON renders the list columns; nil lists are stored as [] so that
-// every row reads back the same way.
-func auditJSON(e store.AuditEvent) (string, string, error) {
-	res := e.Resources
-	if res == nil {
-		res = []string{}
-	}
-	st := e.Statements
-	if st == nil {
-		st = []store.AuditStatement{}
-	}
-	r, err := json.Marshal(res)
-	if err != nil {
-		return "", "", err
-	}
-	s, err := json.Marshal(st)
-	return string(r), string(s), err
-}
-
 func (t *txn) ListAuditEvents(ctx context.Context, f store.AuditFilter, p store.Page) ([]store.AuditEvent, bool, error) {
 	var where []string
 	var args []any
@@ -186,33 +164,31 @@ func (t *txn) ListAuditEvents(ctx context.Context, f store.AuditFilter, p store.
 	eq("access_key_id", f.AccessKeyID)
 	eq("service", f.Service)
 	eq("action", f.Action)
-	eq("decision", f.Decision)
-	eq("request_id", f.RequestID)
+	// Times are ranges of IDs (store.AuditIDBound).
 	if !f.Since.IsZero() {
-		where = append(where, "event_time >= ?")
-		args = append(args, timeText(f.Since))
+		where = append(where, "id >= ?")
+		args = append(args, store.AuditIDBound(f.Since))
 	}
 	if !f.Until.IsZero() {
-		where = append(where, "event_time < ?")
-		args = append(args, timeText(f.Until))
+		where = append(where, "id < ?")
+		args = append(args, store.AuditIDBound(f.Until))
 	}
-	order := " ORDER BY id"
-	if p.After != "" {
-		if f.Descending {
-			where = append(where, "id < ?")
-		} else {
-			where = append(where, "id > ?")
-		}
-		args = append(args, p.After)
-	}
+	order, next := " ORDER BY id", "id > ?"
 	if f.Descending {
-		order += " DESC"
+		order, next = " ORDER BY id DESC", "id < ?"
 	}
-	q := `SELECT ` + auditColumns + ` FROM audit_events`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	return queryPage(ctx, t, p, scanAuditEvent, q+order, args...)
+	// Decision and request ID are packed: filtered here, page by page.
+	return store.ListAuditPages(p, store.AuditPackedFilter(f), func(after string, limit int) ([]store.AuditEvent, error) {
+		w, a := where, args
+		if after != "" {
+			w, a = append(slices.Clip(w), next), append(slices.Clip(a), after)
+		}
+		q := `SELECT ` + auditColumns + ` FROM audit_events`
+		if len(w) > 0 {
+			q += " WHERE " + strings.Join(w, " AND ")
+		}
+		return queryAll(ctx, t, scanAuditEvent, q+order+limitClause(store.Page{Limit: limit - 1}), a...)
+	})
 }
 
 func (t *txn) PruneAuditEvents(ctx context.Context, before time.Time, limit int) (int, error) {
@@ -220,7 +196,7 @@ func (t *txn) PruneAuditEvents(ctx context.Context, before time.Time, limit int)
 		return 0, fmt.Errorf("sqlite: PruneAuditEvents: limit %d must be positive", limit)
 	}
 	res, err := t.execNoBump(ctx, `DELETE FROM audit_events WHERE id IN (
-SELECT id FROM audit_events WHERE event_time < ? ORDER BY event_time, id LIMIT ?)`, timeText(before), limit)
+SELECT id FROM audit_events WHERE id < ? ORDER BY id LIMIT ?)`, store.AuditIDBound(before), limit)
 	if err != nil {
 		return 0, err
 	}

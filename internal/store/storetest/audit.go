@@ -162,6 +162,13 @@ func (s *Suite) TestAuditAppendAndList(t *testing.T) {
 		if got := auditIDs(pages); !slices.Equal(got, ids(0, 1, 3, 4, 6, 7, 9)) {
 			t.Errorf("limit %d: pages %v", limit, got)
 		}
+		// A filter on a field some backends keep packed (decision).
+		pages = CollectPages(t, st, limit, func(ctx context.Context, tx store.Txn, p store.Page) ([]store.AuditEvent, bool, error) {
+			return tx.ListAuditEvents(ctx, store.AuditFilter{Decision: store.AuditExplicitDeny}, p)
+		}, func(e store.AuditEvent) string { return e.ID })
+		if got := auditIDs(pages); !slices.Equal(got, ids(1, 4, 7)) {
+			t.Errorf("limit %d: pages of denials %v", limit, got)
+		}
 		var all []string
 		p := store.Page{Limit: limit}
 		for range 20 {
