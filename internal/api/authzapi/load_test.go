@@ -10,10 +10,15 @@ package authzapi_test
 // and is bounded by -authz.load (at most 2 minutes) and -authz.max checks.
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/gob"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,10 +26,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -52,6 +59,7 @@ var (
 	loadMax     = flag.Int("authz.max", 5_000_000, "TestLoad: stop after this many calls")
 	loadAudit   = flag.Bool("authz.audit", true, "TestLoad: the whole server, audit trail included; false serves the check API alone (the decision path without the durable audit write)")
 	loadProfile = flag.String("authz.cpuprofile", "", "TestLoad: write a CPU profile of the run here")
+	loadClient  = flag.String("authz.client", "inproc", "TestLoad: inproc (the load generator runs in the test process) or process (in a process of its own, so that the server's CPU is measured alone)")
 )
 
 // loadServer is iamd as `iamd serve` assembles it, on a loopback listener.
@@ -266,14 +274,33 @@ func TestLoad(t *testing.T) {
 		}
 		return 0, nil
 	}
-	// Warm up: every call once, with its answer checked (a fast wrong
-	// answer must fail, not count).
+	// Warm up through the Go client: every call once, with its answer
+	// checked (a fast wrong answer must fail, not count).
 	for _, c := range calls {
 		n, err := ask(c)
 		if err != nil || n != c.allow {
 			t.Fatalf("warm-up: %d allowed, want %d (%v)", n, c.allow, err)
 		}
 	}
+	// The measured calls are the same requests signed once, as they go on
+	// the wire: SigV4 has no nonce, and a signature stays valid within the
+	// server's clock skew (15 minutes; a run lasts at most 2), so the load
+	// generator spends no CPU on JSON or signing during the run.
+	work := loadWork{allow: make([]int, variety)}
+	for i, c := range calls {
+		var in any = c.one
+		path := authzclient.PathCheck
+		if c.batch != nil {
+			in, path = c.batch, authzclient.PathBatch
+		}
+		work.reqs = append(work.reqs, signedWire(t, ls.url+path, in, *gk.AccessKey.AccessKeyId, *gk.AccessKey.SecretAccessKey))
+		work.allow[i] = c.allow
+	}
+	per := 1
+	if *loadMode == "batch" {
+		per = 10
+	}
+	addr := strings.TrimPrefix(ls.url, "http://")
 
 	if *loadProfile != "" {
 		f, err := os.Create(*loadProfile)
@@ -285,57 +312,270 @@ func TestLoad(t *testing.T) {
 		}
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
-	var (
-		issued  atomic.Int64
-		failed  atomic.Int64
-		wg      sync.WaitGroup
-		mu      sync.Mutex
-		samples []time.Duration
-	)
 	runtime.GC()
 	cpu0 := cpuTime(t)
+	var res loadResult
+	if *loadClient == "process" {
+		res = runLoadProcess(t, addr, work)
+	} else {
+		res = runLoad(addr, work, *loadWorkers, dur, *loadMax)
+	}
+	cpu := cpuTime(t) - cpu0
+	if res.FirstErr != "" {
+		t.Errorf("%d failed calls; first: %s", res.Failed, res.FirstErr)
+	}
+	if res.Calls == 0 {
+		t.Fatal("no calls")
+	}
+	elapsed := time.Duration(res.Elapsed)
+	us := func(d int64) time.Duration { return time.Duration(d).Round(time.Microsecond) }
+	cores := func(c time.Duration) float64 { return c.Seconds() / elapsed.Seconds() }
+	perCall := func(c time.Duration) float64 { return float64(c.Microseconds()) / float64(res.Calls) }
+	t.Logf("audit=%v mode=%s client=%s workers=%d GOMAXPROCS=%d calls=%d in %v: %.0f calls/s, %.0f checks/s; latency p50=%v p90=%v p99=%v p99.9=%v max=%v; failed=%d",
+		*loadAudit, *loadMode, *loadClient, *loadWorkers, runtime.GOMAXPROCS(0), res.Calls, elapsed.Round(time.Millisecond),
+		float64(res.Calls)/elapsed.Seconds(), float64(res.Calls*int64(per))/elapsed.Seconds(),
+		us(res.P50), us(res.P90), us(res.P99), us(res.P999), us(res.Max), res.Failed)
+	if *loadClient == "process" {
+		client := time.Duration(res.CPU)
+		t.Logf("CPU: server process %.2f cores, %.1f µs per call; load generator process %.2f cores, %.1f µs per call; together %.2f cores",
+			cores(cpu), perCall(cpu), cores(client), perCall(client), cores(cpu+client))
+	} else {
+		t.Logf("CPU: process %.2f cores, %.1f µs per call (server and load generator)", cores(cpu), perCall(cpu))
+	}
+}
+
+// loadWork is what the load generator sends: requests as they go on the
+// wire, and how many checks each must find allowed.
+type loadWork struct {
+	reqs  [][]byte
+	allow []int
+}
+
+// loadResult is a run's outcome (also the load generator process's report).
+type loadResult struct {
+	Calls, Failed            int64
+	FirstErr                 string
+	Elapsed                  int64 // ns
+	P50, P90, P99, P999, Max int64 // ns
+	CPU                      int64 // ns, the load generator process's (process mode)
+}
+
+// signedWire is the HTTP/1.1 request of a check as authzclient sends it,
+// signed now with the asking service's key, in wire form.
+func signedWire(t *testing.T, url string, in any, keyID, secretKey string) []byte {
+	t.Helper()
+	body, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Header.Set("Content-Type", "application/json")
+	sum := sha256.Sum256(body)
+	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secretKey},
+		r, hex.EncodeToString(sum[:]), "iam", authzclient.DefaultRegion, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := r.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// runLoad drives addr with workers connections for dur (or max calls):
+// each worker writes a prepared request and reads the answer on its own
+// keep-alive connection, with no allocation per call, and checks how many
+// checks the answer allowed.
+func runLoad(addr string, work loadWork, workers int, dur time.Duration, max int) loadResult {
+	var (
+		issued atomic.Int64
+		failed atomic.Int64
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		first  string
+		lat    []time.Duration
+	)
+	fail := func(err error) {
+		if failed.Add(1) == 1 {
+			mu.Lock()
+			first = err.Error()
+			mu.Unlock()
+		}
+	}
 	start := time.Now()
 	deadline := start.Add(dur)
-	for w := range *loadWorkers {
+	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lat := make([]time.Duration, 0, 1<<16)
+			samples := make([]time.Duration, 0, 1<<16)
+			defer func() {
+				mu.Lock()
+				lat = append(lat, samples...)
+				mu.Unlock()
+			}()
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				fail(err)
+				return
+			}
+			defer conn.Close()
+			rd := bufio.NewReaderSize(conn, 16<<10)
+			body := make([]byte, 0, 16<<10)
 			for i := w; ; i++ {
-				if issued.Add(1) > int64(*loadMax) {
+				if issued.Add(1) > int64(max) {
 					break
 				}
 				t0 := time.Now()
 				if t0.After(deadline) {
 					break
 				}
-				c := calls[i%variety]
-				n, err := ask(c)
-				lat = append(lat, time.Since(t0))
-				if err != nil || n != c.allow {
-					if failed.Add(1) == 1 {
-						t.Errorf("call: %d allowed, want %d (%v)", n, c.allow, err)
-					}
+				k := i % len(work.reqs)
+				if _, err := conn.Write(work.reqs[k]); err != nil {
+					fail(err)
+					return
+				}
+				status, b, err := readResponse(rd, body)
+				body = b[:0]
+				samples = append(samples, time.Since(t0))
+				if err != nil {
+					fail(err)
+					return
+				}
+				if n := bytes.Count(b, allowedTrue); status != http.StatusOK || n != work.allow[k] {
+					fail(fmt.Errorf("status %d, %d allowed, want %d: %.300s", status, n, work.allow[k], b))
 				}
 			}
-			mu.Lock()
-			samples = append(samples, lat...)
-			mu.Unlock()
 		}()
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	cpu := cpuTime(t) - cpu0
-	slices.Sort(samples)
-	q := func(p float64) time.Duration { return samples[min(len(samples)-1, int(p*float64(len(samples))))] }
-	per := 1
-	if *loadMode == "batch" {
-		per = 10
+	slices.Sort(lat)
+	res := loadResult{Calls: int64(len(lat)), Failed: failed.Load(), FirstErr: first, Elapsed: int64(elapsed)}
+	if len(lat) > 0 {
+		q := func(p float64) int64 { return int64(lat[min(len(lat)-1, int(p*float64(len(lat))))]) }
+		res.P50, res.P90, res.P99, res.P999, res.Max = q(0.50), q(0.90), q(0.99), q(0.999), int64(lat[len(lat)-1])
 	}
-	t.Logf("audit=%v mode=%s workers=%d GOMAXPROCS=%d calls=%d in %v: %.0f calls/s, %.0f checks/s; latency p50=%v p90=%v p99=%v p99.9=%v max=%v; failed=%d; process CPU %.2f cores, %.1f µs per call (server and load generator)",
-		*loadAudit, *loadMode, *loadWorkers, runtime.GOMAXPROCS(0), len(samples), elapsed.Round(time.Millisecond),
-		float64(len(samples))/elapsed.Seconds(), float64(len(samples)*per)/elapsed.Seconds(),
-		q(0.50).Round(time.Microsecond), q(0.90).Round(time.Microsecond), q(0.99).Round(time.Microsecond), q(0.999).Round(time.Microsecond),
-		samples[len(samples)-1].Round(time.Microsecond), failed.Load(),
-		cpu.Seconds()/elapsed.Seconds(), float64(cpu.Microseconds())/float64(len(samples)))
+	return res
+}
+
+var allowedTrue = []byte(`"allowed":true`)
+
+// readResponse reads one HTTP/1.1 response with a Content-Length (the
+// check API always sends one) into buf.
+func readResponse(rd *bufio.Reader, buf []byte) (int, []byte, error) {
+	line, err := rd.ReadSlice('\n')
+	if err != nil {
+		return 0, buf, err
+	}
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.1 ")) {
+		return 0, buf, fmt.Errorf("bad status line %q", line)
+	}
+	status := int(line[9]-'0')*100 + int(line[10]-'0')*10 + int(line[11]-'0')
+	length := -1
+	for {
+		line, err = rd.ReadSlice('\n')
+		if err != nil {
+			return 0, buf, err
+		}
+		if len(line) <= 2 {
+			break
+		}
+		const cl = "content-length:"
+		if len(line) > len(cl) && strings.EqualFold(string(line[:len(cl)]), cl) {
+			length = 0
+			for _, c := range bytes.TrimSpace(line[len(cl):]) {
+				length = length*10 + int(c-'0')
+			}
+		}
+	}
+	if length < 0 {
+		return 0, buf, errors.New("response without Content-Length")
+	}
+	buf = slices.Grow(buf[:0], length)[:length]
+	_, err = io.ReadFull(rd, buf)
+	return status, buf, err
+}
+
+// runLoadProcess runs the load generator as a separate process (this test
+// binary, TestLoadGenerator), so that the server's CPU and the load
+// generator's are measured apart.
+func runLoadProcess(t *testing.T, addr string, work loadWork) loadResult {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "work.gob"), filepath.Join(dir, "result.gob")
+	f, err := os.Create(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gob.NewEncoder(f).Encode(work.wire()); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLoadGenerator$", "-test.count=1",
+		"-authz.genin="+in, "-authz.genout="+out, "-authz.genaddr="+addr,
+		fmt.Sprintf("-authz.workers=%d", *loadWorkers), fmt.Sprintf("-authz.load=%v", *loadFor), fmt.Sprintf("-authz.max=%d", *loadMax))
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	// One P: the generator needs a fifth of a core, and a second P would
+	// spin looking for work on the cores the server needs.
+	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("load generator process: %v", err)
+	}
+	var res loadResult
+	f, err = os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := gob.NewDecoder(f).Decode(&res); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// loadWire is loadWork as gob encodes it.
+type loadWire struct {
+	Reqs  [][]byte
+	Allow []int
+}
+
+func (w loadWork) wire() loadWire { return loadWire{Reqs: w.reqs, Allow: w.allow} }
+
+var (
+	genIn   = flag.String("authz.genin", "", "TestLoadGenerator (started by TestLoad -authz.client=process): the prepared requests")
+	genOut  = flag.String("authz.genout", "", "TestLoadGenerator: where to write the result")
+	genAddr = flag.String("authz.genaddr", "", "TestLoadGenerator: the server's address")
+)
+
+// TestLoadGenerator is the load generator process of TestLoad
+// -authz.client=process; it skips unless started by it.
+func TestLoadGenerator(t *testing.T) {
+	if *genIn == "" || *genOut == "" || *genAddr == "" {
+		t.Skip("started by TestLoad -authz.client=process")
+	}
+	f, err := os.Open(*genIn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w loadWire
+	err = gob.NewDecoder(f).Decode(&w)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	cpu0 := cpuTime(t)
+	res := runLoad(*genAddr, loadWork{reqs: w.Reqs, allow: w.Allow}, *loadWorkers, min(*loadFor, 2*time.Minute), *loadMax)
+	res.CPU = int64(cpuTime(t) - cpu0)
+	out, err := os.Create(*genOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	if err := gob.NewEncoder(out).Encode(res); err != nil {
+		t.Fatal(err)
+	}
 }
