@@ -52,6 +52,8 @@ type Authorizer struct {
 	ageOf  map[string]keyAge // account -> limit at a revision
 
 	ctxs sync.Pool // *policy.Context, reused by Decide
+
+	decisions decisionCache // Allows of request-independent sets
 }
 
 type keyAge struct {
@@ -100,7 +102,8 @@ type Query struct {
 	ResourceAccount string
 }
 
-// Decision is the outcome of a Query.
+// Decision is the outcome of a Query. It is read-only: an Allow may be
+// shared by several Decisions (the cache of request-independent sets).
 type Decision struct {
 	Allowed bool
 	// Check is the first check that was not allowed (the last one when
@@ -201,6 +204,28 @@ func (a *Authorizer) Decide(ctx context.Context, q Query) (*Decision, error) {
 		s.Resource = q.Resource
 		set = s.Prepare()
 	}
+	// One check without keys against a cached set whose policies read
+	// nothing of the request (no condition, no variable): its Allow can be
+	// reused. Sets are cached (and so worth a key) for users and role
+	// sessions when revisions are followed.
+	var dk decisionKey
+	remember := a.revs != nil && q.Resource == nil && len(q.Checks) == 1 && len(q.Checks[0].Keys) == 0 &&
+		(q.Caller.Kind == iam.IdentityUser || q.Caller.Kind == iam.IdentityAssumedRole) && set.RequestIndependent()
+	if remember {
+		c := q.Checks[0]
+		dk = decisionKey{set: set, arn: pr.ARN, account: pr.Account, typ: pr.Type,
+			action: c.Action, resource: c.Resource, resourceAccount: q.ResourceAccount}
+		if r, ok := a.decisions.get(dk); ok {
+			d := &Decision{Principal: pr, Allowed: true, Check: c, Result: r}
+			if a.log.Enabled(ctx, slog.LevelDebug) {
+				a.log.LogAttrs(ctx, slog.LevelDebug, "access allowed",
+					slog.String("principal", pr.ARN), slog.String("action", c.Action),
+					slog.String("resource", c.Resource), slog.String("statements", matches(d.Result.Matched)))
+			}
+			noteDecision(ctx, q, d)
+			return d, nil
+		}
+	}
 	// A pooled context keeps its capacity: no slice growth per decision.
 	// Nothing of it outlives Decide (the Result holds no reference).
 	pctx, _ := a.ctxs.Get().(*policy.Context)
@@ -237,6 +262,9 @@ func (a *Authorizer) Decide(ctx context.Context, q Query) (*Decision, error) {
 				slog.String("principal", pr.ARN), slog.String("action", c.Action),
 				slog.String("resource", c.Resource), slog.String("statements", matches(d.Result.Matched)))
 		}
+	}
+	if remember {
+		a.decisions.put(dk, &d.Result)
 	}
 	noteDecision(ctx, q, d)
 	return d, nil

@@ -34,7 +34,19 @@ type Compiled struct {
 	global []int32
 
 	cache actionCache[stmtList]
+
+	// dependent: some statement has a Condition block, a policy variable
+	// in a resource, or a Principal element (RequestIndependent).
+	dependent bool
 }
+
+// RequestIndependent reports whether the policy decides from the action
+// and resource alone: no Condition block, no policy variable in a
+// resource, no Principal element. For a given principal, a set of such
+// policies gives the same decision on an action and resource whatever the
+// request's context (source IP, time, tags, MFA, ...), so the decision can
+// be reused (internal/authz caches it per policy set).
+func (c *Compiled) RequestIndependent() bool { return !c.dependent }
 
 type cstmt struct {
 	sid    string
@@ -291,6 +303,14 @@ func Compile(id string, kind Kind, p *Policy) (*Compiled, error) {
 				cs.resFirst[b>>6] |= 1 << (b & 63)
 			}
 		}
+
+		for _, rp := range cs.resources {
+			for _, seg := range rp.segs {
+				c.dependent = c.dependent || seg.parts != nil
+			}
+			c.dependent = c.dependent || rp.whole.parts != nil
+		}
+		c.dependent = c.dependent || s.Principal != nil || len(s.Conditions) > 0
 
 		if s.Principal != nil {
 			cs.principal = compilePrincipal(s.Principal)

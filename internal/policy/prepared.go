@@ -12,7 +12,14 @@ import "slices"
 type Prepared struct {
 	set   Set
 	cache actionCache[refList]
+	// independent: every policy of the set is RequestIndependent.
+	independent bool
 }
+
+// RequestIndependent reports whether every policy of the set is (see
+// Compiled.RequestIndependent): for a given principal, action and
+// resource the decision then does not depend on the request's context.
+func (p *Prepared) RequestIndependent() bool { return p.independent }
 
 type ref struct {
 	resFirst     [4]uint64 // copied from the statement: the loop reads refs sequentially
@@ -38,6 +45,25 @@ func (s *Set) Prepare() *Prepared {
 	}}
 	for _, level := range s.SCP {
 		p.set.SCP = append(p.set.SCP, slices.Clone(level))
+	}
+	p.independent = true
+	check := func(c *Compiled) {
+		if c != nil && !c.RequestIndependent() {
+			p.independent = false
+		}
+	}
+	check(s.Resource)
+	check(s.Boundary)
+	for _, c := range s.Identity {
+		check(c)
+	}
+	for _, c := range s.Session {
+		check(c)
+	}
+	for _, level := range s.SCP {
+		for _, c := range level {
+			check(c)
+		}
 	}
 	return p
 }
