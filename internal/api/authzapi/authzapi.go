@@ -158,7 +158,14 @@ func (h *Handler) writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 	b.Reset()
 	defer h.bufs.Put(b)
-	_ = json.NewEncoder(b).Encode(v)
+	switch v := v.(type) {
+	case *authzclient.CheckResponse:
+		b.Write(appendCheckResponse(b.AvailableBuffer(), v))
+	case *authzclient.BatchResponse:
+		b.Write(appendBatchResponse(b.AvailableBuffer(), v))
+	default:
+		_ = json.NewEncoder(b).Encode(v)
+	}
 	w.Header()["Content-Type"] = []string{"application/json"}
 	w.WriteHeader(status)
 	_, _ = w.Write(b.Bytes())
