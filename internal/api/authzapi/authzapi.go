@@ -26,6 +26,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -167,6 +168,8 @@ func (h *Handler) writeJSON(w http.ResponseWriter, status int, v any) {
 		_ = json.NewEncoder(b).Encode(v)
 	}
 	w.Header()["Content-Type"] = []string{"application/json"}
+	// net/http would send a body over 2 KiB (a batch answer) chunked.
+	w.Header()["Content-Length"] = []string{strconv.Itoa(b.Len())}
 	w.WriteHeader(status)
 	_, _ = w.Write(b.Bytes())
 }

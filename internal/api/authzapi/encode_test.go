@@ -3,6 +3,9 @@ package authzapi
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"github.com/iamd/iamd/authzclient"
@@ -45,5 +48,20 @@ func TestAnswerEncoding(t *testing.T) {
 				t.Fatalf("got  %s\nwant %s", got, want.Bytes())
 			}
 		})
+	}
+}
+
+// TestAnswerLength: answers carry their length, also past the 2 KiB that
+// net/http would otherwise send chunked (a batch answer).
+func TestAnswerLength(t *testing.T) {
+	res := make([]authzclient.Result, 40)
+	for i := range res {
+		res[i] = authzclient.Result{Decision: "ImplicitDeny", Reason: "no identity-based policy allows the s3:GetObject action", MatchedStatements: []authzclient.Statement{}}
+	}
+	var h Handler
+	rec := httptest.NewRecorder()
+	h.writeJSON(rec, http.StatusOK, &authzclient.BatchResponse{Results: res})
+	if n := rec.Body.Len(); n < 2048 || rec.Header().Get("Content-Length") != strconv.Itoa(n) {
+		t.Fatalf("Content-Length %q for %d bytes", rec.Header().Get("Content-Length"), n)
 	}
 }
