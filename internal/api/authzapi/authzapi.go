@@ -195,6 +195,18 @@ func (h *Handler) read(r *http.Request, v any) (*iam.Identity, error) {
 		// would let whoever holds the request change it.
 		return nil, &iam.Error{Code: sigv4.CodeIncompleteSignature, Message: "The request body must be signed: UNSIGNED-PAYLOAD is not accepted for this service."}
 	}
+	switch v := v.(type) {
+	case *authzclient.CheckRequest:
+		if decodeCheckFast(body, v) {
+			return asker, nil
+		}
+		*v = authzclient.CheckRequest{}
+	case *authzclient.BatchRequest:
+		if decodeBatchFast(body, v) {
+			return asker, nil
+		}
+		*v = authzclient.BatchRequest{}
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
