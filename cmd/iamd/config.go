@@ -23,6 +23,7 @@ import (
 
 	"github.com/iamd/iamd/internal/audit"
 	"github.com/iamd/iamd/internal/iam"
+	"github.com/iamd/iamd/internal/store/postgres"
 )
 
 // DefaultAddr is where `iamd serve` listens unless told otherwise: loopback
@@ -31,9 +32,12 @@ const DefaultAddr = "127.0.0.1:8080"
 
 // config is the resolved configuration.
 type config struct {
-	Addr                string        `yaml:"addr"`
-	DataDir             string        `yaml:"data_dir"`
-	Store               string        `yaml:"store"`
+	Addr    string `yaml:"addr"`
+	DataDir string `yaml:"data_dir"`
+	Store   string `yaml:"store"`
+	// StoreMaxConns bounds the pooled connections of a PostgreSQL store
+	// (each node's; the change listener has one more of its own).
+	StoreMaxConns       int           `yaml:"store_max_conns"`
 	AccountID           string        `yaml:"account_id"`
 	RootAccessKeyID     string        `yaml:"root_access_key_id"`
 	RootSecretAccessKey string        `yaml:"root_secret_access_key"`
@@ -60,6 +64,7 @@ func defaultConfig() config {
 	return config{
 		Addr:            DefaultAddr,
 		DataDir:         "./iamd-data",
+		StoreMaxConns:   postgres.DefaultMaxConns,
 		LogLevel:        "info",
 		LogFormat:       "text",
 		ShutdownTimeout: 10 * time.Second,
@@ -75,13 +80,14 @@ type setting struct {
 	flag  string
 	env   string
 	usage string
-	field func(*config) any // *string, *time.Duration or *bool
+	field func(*config) any // *string, *int, *time.Duration or *bool
 }
 
 var settings = []setting{
 	{"addr", "IAMD_ADDR", "address to listen on (host:port; port 0 picks a free one)", func(c *config) any { return &c.Addr }},
 	{"data-dir", "IAMD_DATA_DIR", "directory of the database, master key and root credentials", func(c *config) any { return &c.DataDir }},
 	{"store", "IAMD_STORE", "database: empty for SQLite in the data directory, or a postgres:// URL shared by several nodes", func(c *config) any { return &c.Store }},
+	{"store-max-conns", "IAMD_STORE_MAX_CONNS", "most connections a node opens to a PostgreSQL store for requests (the change listener has one more)", func(c *config) any { return &c.StoreMaxConns }},
 	{"account-id", "IAMD_ACCOUNT_ID", "12-digit ID of the account created at first start (default: random)", func(c *config) any { return &c.AccountID }},
 	{"", "IAMD_ROOT_ACCESS_KEY_ID", "", func(c *config) any { return &c.RootAccessKeyID }},
 	{"", "IAMD_ROOT_SECRET_ACCESS_KEY", "", func(c *config) any { return &c.RootSecretAccessKey }},
@@ -120,6 +126,8 @@ func addConfigFlags(cmd *cobra.Command, names ...string) *configFlags {
 		switch p := s.field(&cf.values).(type) {
 		case *string:
 			cmd.Flags().StringVar(p, s.flag, *p, usage)
+		case *int:
+			cmd.Flags().IntVar(p, s.flag, *p, usage)
 		case *time.Duration:
 			cmd.Flags().DurationVar(p, s.flag, *p, usage)
 		case *bool:
@@ -150,6 +158,12 @@ func (cf *configFlags) resolve(getenv func(string) string) (config, error) {
 		switch p := s.field(&c).(type) {
 		case *string:
 			*p = v
+		case *int:
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return config{}, fmt.Errorf("%s: want an integer, got %q", s.env, v)
+			}
+			*p = n
 		case *time.Duration:
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -171,6 +185,8 @@ func (cf *configFlags) resolve(getenv func(string) string) (config, error) {
 		switch p := s.field(&c).(type) {
 		case *string:
 			*p = *s.field(&cf.values).(*string)
+		case *int:
+			*p = *s.field(&cf.values).(*int)
 		case *time.Duration:
 			*p = *s.field(&cf.values).(*time.Duration)
 		case *bool:
@@ -202,6 +218,9 @@ func (c config) validate() error {
 	}
 	if c.Store != "" && !c.postgres() {
 		errs = append(errs, fmt.Errorf("store %q: want empty (SQLite in the data directory) or a postgres:// URL", redactDSN(c.Store)))
+	}
+	if c.StoreMaxConns <= 0 {
+		errs = append(errs, fmt.Errorf("store max conns %d must be positive", c.StoreMaxConns))
 	}
 	if c.AccountID != "" && !iam.ValidAccountID(c.AccountID) {
 		errs = append(errs, fmt.Errorf("account ID %q must be 12 digits", c.AccountID))

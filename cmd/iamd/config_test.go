@@ -27,6 +27,7 @@ func TestConfigPrecedence(t *testing.T) {
 	unknown := write("unknown.yaml", "adress: 0.0.0.0:9000\n")
 	empty := write("empty.yaml", "")
 	oidc := write("oidc.yaml", "oidc_timeout: 2s\noidc_ca_file: /etc/ca.pem\noidc_allow_loopback_http: true\n")
+	conns := write("conns.yaml", "store_max_conns: 20\n")
 
 	tests := []struct {
 		name    string
@@ -85,6 +86,14 @@ func TestConfigPrecedence(t *testing.T) {
 			env:   map[string]string{"IAMD_OIDC_TIMEOUT": "9s", "IAMD_OIDC_ALLOW_LOOPBACK_HTTP": "false"},
 			check: func(c config) bool { return c.OIDCTimeout == time.Second && c.OIDCAllowLoopbackHTTP }},
 		{name: "bad bool", env: map[string]string{"IAMD_OIDC_ALLOW_LOOPBACK_HTTP": "yes please"}, wantErr: "IAMD_OIDC_ALLOW_LOOPBACK_HTTP: want true or false"},
+		{name: "store max conns default", check: func(c config) bool { return c.StoreMaxConns == 10 }},
+		{name: "store max conns from file", args: []string{"--config", conns}, check: func(c config) bool { return c.StoreMaxConns == 20 }},
+		{name: "store max conns environment beats file", args: []string{"--config", conns}, env: map[string]string{"IAMD_STORE_MAX_CONNS": "30"},
+			check: func(c config) bool { return c.StoreMaxConns == 30 }},
+		{name: "store max conns flag beats environment", args: []string{"--store-max-conns", "5"}, env: map[string]string{"IAMD_STORE_MAX_CONNS": "30"},
+			check: func(c config) bool { return c.StoreMaxConns == 5 }},
+		{name: "bad int", env: map[string]string{"IAMD_STORE_MAX_CONNS": "many"}, wantErr: `IAMD_STORE_MAX_CONNS: want an integer, got "many"`},
+		{name: "store max conns zero", args: []string{"--store-max-conns", "0"}, wantErr: "store max conns 0 must be positive"},
 		{name: "bad OIDC timeout", args: []string{"--oidc-timeout", "0s"}, wantErr: "OIDC timeout 0s must be positive"},
 	}
 	for _, tc := range tests {

@@ -175,7 +175,7 @@ func openData(ctx context.Context, cfg config, migrate bool, log *slog.Logger) (
 // openStore opens the store of cfg without the master key.
 func openStore(ctx context.Context, cfg config, migrate bool, log *slog.Logger) (store.Store, error) {
 	if cfg.postgres() {
-		st, err := postgres.Open(ctx, cfg.Store, postgres.Options{Migrate: migrate, Logger: log})
+		st, err := postgres.Open(ctx, cfg.Store, postgres.Options{MaxConns: cfg.StoreMaxConns, Migrate: migrate, Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("store %s: %w", redactDSN(cfg.Store), err)
 		}

@@ -71,16 +71,28 @@ func (s *Store) Migrate(ctx context.Context) error {
 }
 
 func (s *Store) migrate(ctx context.Context, ms []migration, now func() time.Time) error {
-	c, err := s.pool.acquire(ctx)
+	// The advisory lock belongs to the session: the whole run is on one
+	// connection of the pool.
+	c, err := s.acquire(ctx)
 	if err != nil {
 		return err
 	}
-	defer s.pool.release(c)
 	const lockKey = `hashtext('iamd migrate ' || current_schema())`
 	if _, err := c.Exec(ctx, `SELECT pg_advisory_lock(`+lockKey+`)`); err != nil {
+		c.Release()
 		return fmt.Errorf("postgres: migration lock: %w", err)
 	}
-	defer c.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+lockKey+`)`)
+	defer func() {
+		if _, err := c.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+lockKey+`)`); err != nil {
+			// A connection that may still hold the lock must not go back
+			// to the pool; closing it ends the session and its lock.
+			cctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			_ = c.Hijack().Close(cctx)
+			return
+		}
+		c.Release()
+	}()
 
 	if _, err := c.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"regexp"
 	"sync"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/iamd/iamd/internal/store"
 )
@@ -31,8 +33,11 @@ type Options struct {
 	// every connection (tests use one schema each). Default: the DSN's
 	// search_path (normally "public" of the DSN's database).
 	Schema string
-	// MaxConns bounds the connections of Tx and View (the change listener
-	// has its own). Default 10.
+	// MaxConns bounds the pooled connections of Tx, View and Migrate (the
+	// change listener has its own, outside the pool). It takes precedence
+	// over a pool_max_conns in the DSN; the DSN's other pool_* settings
+	// (pool_max_conn_lifetime, pool_max_conn_idle_time, ...) apply.
+	// Default DefaultMaxConns.
 	MaxConns int
 	// MaxAttempts bounds how often Tx and View run a closure that failed
 	// with store.ErrRetryable (serialization failure, deadlock). Default 20.
@@ -52,9 +57,12 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// DefaultMaxConns is Options.MaxConns when unset.
+const DefaultMaxConns = 10
+
 func (o *Options) setDefaults() {
 	if o.MaxConns <= 0 {
-		o.MaxConns = 10
+		o.MaxConns = DefaultMaxConns
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 20
@@ -90,9 +98,9 @@ var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 // Store is the PostgreSQL backend. It implements store.Store and
 // store.Watcher.
 type Store struct {
-	cfg     *pgx.ConnConfig
+	cfg     *pgx.ConnConfig // of the listener's connection
 	opts    Options
-	pool    *pool
+	pool    *pgxpool.Pool
 	channel string // NOTIFY channel of this database (and schema)
 	hub     store.Hub
 
@@ -110,10 +118,11 @@ var (
 // string). It does not change the schema unless opts.Migrate is set.
 func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	opts.setDefaults()
-	cfg, err := pgx.ParseConfig(dsn)
+	pcfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
+	cfg := pcfg.ConnConfig
 	if opts.Schema != "" {
 		if !schemaName.MatchString(opts.Schema) {
 			return nil, fmt.Errorf("postgres: invalid schema name %q", opts.Schema)
@@ -123,24 +132,33 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		}
 		cfg.RuntimeParams["search_path"] = opts.Schema
 	}
-	s := &Store{cfg: cfg, opts: opts, pool: newPool(cfg, opts.MaxConns)}
+	pcfg.MaxConns = int32(min(opts.MaxConns, math.MaxInt32))
+	// pgxpool opens connections lazily and discards, on release, one that
+	// is closed or still inside a transaction (a context cancelled in the
+	// middle of a statement), so none is handed out in that state.
+	p, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	s := &Store{cfg: cfg, opts: opts, pool: p}
 	// Check the server answers now rather than at the first request, and
 	// name the channel: notifications are per database, so each schema
 	// gets its own (deployments or tests sharing a database in different
 	// schemas must not hear each other: their account IDs may be the same).
-	c, err := s.pool.acquire(ctx)
+	c, err := s.acquire(ctx)
 	if err != nil {
+		p.Close()
 		return nil, err
 	}
 	var schema *string
 	err = c.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema)
-	s.pool.release(c)
+	c.Release()
 	if err != nil {
-		s.pool.close()
+		p.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	if schema == nil {
-		s.pool.close()
+		p.Close()
 		return nil, fmt.Errorf("postgres: no schema of the search_path %q exists; create it first", cfg.RuntimeParams["search_path"])
 	}
 	s.channel = channelName(*schema)
@@ -151,6 +169,17 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// acquire takes a connection of the pool, waiting while MaxConns are in
+// use. A connection that cannot be opened is worth another try when
+// nothing was sent (classify).
+func (s *Store) acquire(ctx context.Context) (*pgxpool.Conn, error) {
+	c, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, classify(fmt.Errorf("postgres: connect: %w", err))
+	}
+	return c, nil
 }
 
 // channelName is the NOTIFY channel of a schema, within the 63 bytes of
@@ -185,11 +214,12 @@ func DropSchema(ctx context.Context, dsn, schema string) error {
 	if !schemaName.MatchString(schema) {
 		return fmt.Errorf("postgres: invalid schema name %q", schema)
 	}
-	cfg, err := pgx.ParseConfig(dsn)
+	// Parsed as Open does, so that pool_* keys are not sent to the server.
+	pcfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
-	c, err := pgx.ConnectConfig(ctx, cfg)
+	c, err := pgx.ConnectConfig(ctx, pcfg.ConnConfig)
 	if err != nil {
 		return fmt.Errorf("postgres: connect: %w", err)
 	}
@@ -198,14 +228,15 @@ func DropSchema(ctx context.Context, dsn, schema string) error {
 	return err
 }
 
-// Close stops the change listener and closes every connection.
+// Close stops the change listener and closes every connection, waiting for
+// the transactions still running to give theirs back.
 func (s *Store) Close() error {
 	s.listenOnce.Do(func() {}) // no listener starts after Close
 	if s.stop != nil {
 		s.stop()
 		<-s.done
 	}
-	s.pool.close()
+	s.pool.Close()
 	return nil
 }
 
@@ -244,11 +275,13 @@ var (
 )
 
 func (s *Store) attempt(ctx context.Context, readOnly bool, fn func(store.Txn) error) (err error) {
-	c, err := s.pool.acquire(ctx)
+	pc, err := s.acquire(ctx)
 	if err != nil {
 		return err
 	}
-	defer s.pool.release(c)
+	// Release puts the connection back only when it is idle and open.
+	defer pc.Release()
+	c := pc.Conn()
 	opts := txOptions
 	if readOnly {
 		opts = viewOptions
