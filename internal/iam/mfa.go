@@ -416,62 +416,36 @@ func (s *Service) GetMFADevice(ctx context.Context, accountID, userName, serial 
 	return out, err
 }
 
+// mfaDeviceTags is the device serial number as a tagged resource.
+func mfaDeviceTags(accountID, serial string) taggable {
+	return taggable{
+		kind:  store.TagKindMFADevice,
+		check: func() error { return checked(ValidateSerialNumber(serial)) },
+		find: func(ctx context.Context, tx store.Txn, _ string) (string, error) {
+			if _, err := getMFADevice(ctx, tx, accountID, serial); err != nil {
+				return "", err
+			}
+			return serial, nil
+		},
+		ignoresQuota: true,
+	}
+}
+
 // TagMFADevice adds or replaces tags of a device; more than 50 in all is
 // LimitExceeded.
 func (s *Service) TagMFADevice(ctx context.Context, accountID, serial string, tags []Tag) error {
-	if err := ValidateSerialNumber(serial); err != nil {
-		return err
-	}
-	if err := ValidateTags(tags); err != nil {
-		return err
-	}
-	return s.tx(ctx, func(tx store.Txn) error {
-		if _, err := getMFADevice(ctx, tx, accountID, serial); err != nil {
-			return err
-		}
-		have, err := tx.ListTags(ctx, accountID, store.TagKindMFADevice, serial)
-		if err != nil {
-			return err
-		}
-		if _, err := MergeTags(tagsFromStore(have), tags); err != nil {
-			return err
-		}
-		return tx.PutTags(ctx, accountID, store.TagKindMFADevice, serial, storeTags(tags))
-	})
+	return s.tagResource(ctx, accountID, "TagMFADevice", mfaDeviceTags(accountID, serial), tags)
 }
 
 // UntagMFADevice removes tags (keys compared ignoring case; absent keys are
 // ignored).
 func (s *Service) UntagMFADevice(ctx context.Context, accountID, serial string, keys []string) error {
-	if err := ValidateSerialNumber(serial); err != nil {
-		return err
-	}
-	if err := ValidateTagKeys(keys); err != nil {
-		return err
-	}
-	return s.tx(ctx, func(tx store.Txn) error {
-		if _, err := getMFADevice(ctx, tx, accountID, serial); err != nil {
-			return err
-		}
-		return tx.DeleteTags(ctx, accountID, store.TagKindMFADevice, serial, keys)
-	})
+	return s.untagResource(ctx, accountID, "UntagMFADevice", mfaDeviceTags(accountID, serial), keys)
 }
 
 // ListMFADeviceTags returns a device's tags ordered by key (ignoring case).
 func (s *Service) ListMFADeviceTags(ctx context.Context, accountID, serial string) ([]Tag, error) {
-	if err := ValidateSerialNumber(serial); err != nil {
-		return nil, err
-	}
-	var out []Tag
-	err := s.view(ctx, func(tx store.Txn) error {
-		if _, err := getMFADevice(ctx, tx, accountID, serial); err != nil {
-			return err
-		}
-		tags, err := tx.ListTags(ctx, accountID, store.TagKindMFADevice, serial)
-		out = tagsFromStore(tags)
-		return err
-	})
-	return out, err
+	return s.listResourceTags(ctx, accountID, "ListMFADeviceTags", mfaDeviceTags(accountID, serial))
 }
 
 // VerifyMFACode checks a TokenCode (STS GetSessionToken/AssumeRole, console

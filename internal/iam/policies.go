@@ -255,14 +255,8 @@ func awsPolicyUsage(ctx context.Context, tx store.Txn, accountID, arn string) (s
 	return u, nil
 }
 
-func policyTagsToStore(tags []Tag) []store.Tag {
-	out := make([]store.Tag, len(tags))
-	for i, t := range tags {
-		out[i] = store.Tag{Key: t.Key, Value: t.Value}
-	}
-	return out
-}
-
+// policyTagsFromStore is tagsFromStore but never nil (an empty list stays
+// empty rather than absent).
 func policyTagsFromStore(tags []store.Tag) []Tag {
 	out := make([]Tag, len(tags))
 	for i, t := range tags {
@@ -315,7 +309,7 @@ func (s *Service) CreatePolicy(ctx context.Context, accountID string, in CreateP
 				EntityAlreadyExists("A policy called %s already exists. Duplicate names are not allowed.", in.Name))
 		}
 		if len(in.Tags) > 0 {
-			return tx.PutTags(ctx, accountID, store.TagKindPolicy, id, policyTagsToStore(in.Tags))
+			return tx.PutTags(ctx, accountID, store.TagKindPolicy, id, storeTags(in.Tags))
 		}
 		return nil
 	})
@@ -630,60 +624,40 @@ func (s *Service) SetDefaultPolicyVersion(ctx context.Context, accountID, policy
 	})
 }
 
+// policyTags is a managed policy ARN as a tagged resource. AWS managed
+// policies cannot be tagged (PolicyNotModifiable) and list no tags.
+func policyTags(accountID, policyARN string) taggable {
+	return taggable{
+		kind: store.TagKindPolicy,
+		find: func(ctx context.Context, tx store.Txn, op string) (string, error) {
+			ref, err := resolvePolicy(ctx, tx, accountID, policyARN, policyNotFound)
+			if err != nil {
+				return "", err
+			}
+			if ref.aws != nil {
+				if op == "ListPolicyTags" {
+					return "", nil
+				}
+				return "", PolicyNotModifiable(RootARN(accountID), op, policyARN)
+			}
+			return ref.local.ID, nil
+		},
+		ignoresQuota: true,
+	}
+}
+
 // TagPolicy adds or replaces tags of a customer managed policy.
 func (s *Service) TagPolicy(ctx context.Context, accountID, policyARN string, tags []Tag) error {
-	if err := ValidateTags(tags); err != nil {
-		return err
-	}
-	return s.tx(ctx, func(tx store.Txn) error {
-		ref, err := resolvePolicy(ctx, tx, accountID, policyARN, policyNotFound)
-		if err != nil {
-			return err
-		}
-		if ref.aws != nil {
-			return PolicyNotModifiable(RootARN(accountID), "TagPolicy", policyARN)
-		}
-		existing, err := tx.ListTags(ctx, accountID, store.TagKindPolicy, ref.local.ID)
-		if err != nil {
-			return err
-		}
-		if _, err := MergeTags(policyTagsFromStore(existing), tags); err != nil {
-			return err
-		}
-		return tx.PutTags(ctx, accountID, store.TagKindPolicy, ref.local.ID, policyTagsToStore(tags))
-	})
+	return s.tagResource(ctx, accountID, "TagPolicy", policyTags(accountID, policyARN), tags)
 }
 
 // UntagPolicy removes tags (absent keys are ignored).
 func (s *Service) UntagPolicy(ctx context.Context, accountID, policyARN string, keys []string) error {
-	if err := ValidateTagKeys(keys); err != nil {
-		return err
-	}
-	return s.tx(ctx, func(tx store.Txn) error {
-		ref, err := resolvePolicy(ctx, tx, accountID, policyARN, policyNotFound)
-		if err != nil {
-			return err
-		}
-		if ref.aws != nil {
-			return PolicyNotModifiable(RootARN(accountID), "UntagPolicy", policyARN)
-		}
-		return tx.DeleteTags(ctx, accountID, store.TagKindPolicy, ref.local.ID, keys)
-	})
+	return s.untagResource(ctx, accountID, "UntagPolicy", policyTags(accountID, policyARN), keys)
 }
 
 // ListPolicyTags returns a managed policy's tags ordered by key
 // (case-insensitively); AWS managed policies have none.
 func (s *Service) ListPolicyTags(ctx context.Context, accountID, policyARN string) ([]Tag, error) {
-	var out []Tag
-	err := s.view(ctx, func(tx store.Txn) error {
-		out = nil
-		ref, err := resolvePolicy(ctx, tx, accountID, policyARN, policyNotFound)
-		if err != nil || ref.aws != nil {
-			return err
-		}
-		tags, err := tx.ListTags(ctx, accountID, store.TagKindPolicy, ref.local.ID)
-		out = policyTagsFromStore(tags)
-		return err
-	})
-	return out, err
+	return s.listResourceTags(ctx, accountID, "ListPolicyTags", policyTags(accountID, policyARN))
 }

@@ -436,75 +436,32 @@ func (s *Service) DeleteRole(ctx context.Context, accountID, name string) error 
 	})
 }
 
+// roleTags is the role name as a tagged resource.
+func roleTags(accountID, name string) taggable {
+	return taggable{
+		kind:  store.TagKindRole,
+		check: func() error { return checked(ValidateRoleName(name)) },
+		find: func(ctx context.Context, tx store.Txn, _ string) (string, error) {
+			r, err := getRole(ctx, tx, accountID, name)
+			return r.ID, err
+		},
+	}
+}
+
 // TagRole adds or replaces tags of a role (at most 50 in all).
 func (s *Service) TagRole(ctx context.Context, accountID, name string, tags []Tag) error {
-	if err := ValidateRoleName(name); err != nil {
-		return err
-	}
-	if err := ValidateTags(tags); err != nil {
-		return err
-	}
-	return s.tx(ctx, func(tx store.Txn) error {
-		r, err := getRole(ctx, tx, accountID, name)
-		if err != nil {
-			return err
-		}
-		return s.addResourceTags(ctx, tx, accountID, store.TagKindRole, r.ID, tags)
-	})
+	return s.tagResource(ctx, accountID, "TagRole", roleTags(accountID, name), tags)
 }
 
 // UntagRole removes tags of a role; absent keys are ignored.
 func (s *Service) UntagRole(ctx context.Context, accountID, name string, keys []string) error {
-	if err := ValidateRoleName(name); err != nil {
-		return err
-	}
-	if err := ValidateTagKeys(keys); err != nil {
-		return err
-	}
-	return s.tx(ctx, func(tx store.Txn) error {
-		r, err := getRole(ctx, tx, accountID, name)
-		if err != nil {
-			return err
-		}
-		return tx.DeleteTags(ctx, accountID, store.TagKindRole, r.ID, keys)
-	})
+	return s.untagResource(ctx, accountID, "UntagRole", roleTags(accountID, name), keys)
 }
 
 // ListRoleTags returns a role's tags ordered by key case-insensitively
 // (sort key store.NameKey(key)); the API layer pages them.
 func (s *Service) ListRoleTags(ctx context.Context, accountID, name string) ([]Tag, error) {
-	if err := ValidateRoleName(name); err != nil {
-		return nil, err
-	}
-	var out []Tag
-	err := s.view(ctx, func(tx store.Txn) error {
-		r, err := getRole(ctx, tx, accountID, name)
-		if err != nil {
-			return err
-		}
-		tags, err := tx.ListTags(ctx, accountID, store.TagKindRole, r.ID)
-		out = tagsFromStore(tags)
-		return err
-	})
-	return out, err
-}
-
-// addResourceTags merges tags into a resource's tags inside a Tx: keys
-// already present (case-insensitively) are replaced, and more than the
-// per-resource quota in all is LimitExceeded.
-func (s *Service) addResourceTags(ctx context.Context, tx store.Txn, accountID, kind, id string, tags []Tag) error {
-	existing, err := tx.ListTags(ctx, accountID, kind, id)
-	if err != nil {
-		return err
-	}
-	merged, verr := MergeTags(tagsFromStore(existing), tags)
-	if verr != nil {
-		return verr
-	}
-	if len(merged) > s.quotas.TagsPerResource {
-		return LimitExceeded("The number of tags has reached the maximum limit.")
-	}
-	return tx.PutTags(ctx, accountID, kind, id, storeTags(tags))
+	return s.listResourceTags(ctx, accountID, "ListRoleTags", roleTags(accountID, name))
 }
 
 // RoleUseGranularity is how stale a role's recorded last use may get: a

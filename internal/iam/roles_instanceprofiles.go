@@ -273,55 +273,30 @@ func (s *Service) RemoveRoleFromInstanceProfile(ctx context.Context, accountID, 
 	})
 }
 
+// instanceProfileTags is the profile name as a tagged resource.
+func instanceProfileTags(accountID, name string) taggable {
+	return taggable{
+		kind:  store.TagKindInstanceProfile,
+		check: func() error { return checked(ValidateInstanceProfileName(name)) },
+		find: func(ctx context.Context, tx store.Txn, _ string) (string, error) {
+			ip, err := getInstanceProfile(ctx, tx, accountID, name)
+			return ip.ID, err
+		},
+	}
+}
+
 // TagInstanceProfile adds or replaces tags of a profile.
 func (s *Service) TagInstanceProfile(ctx context.Context, accountID, name string, tags []Tag) error {
-	if err := ValidateInstanceProfileName(name); err != nil {
-		return err
-	}
-	if err := ValidateTags(tags); err != nil {
-		return err
-	}
-	return s.tx(ctx, func(tx store.Txn) error {
-		ip, err := getInstanceProfile(ctx, tx, accountID, name)
-		if err != nil {
-			return err
-		}
-		return s.addResourceTags(ctx, tx, accountID, store.TagKindInstanceProfile, ip.ID, tags)
-	})
+	return s.tagResource(ctx, accountID, "TagInstanceProfile", instanceProfileTags(accountID, name), tags)
 }
 
 // UntagInstanceProfile removes tags of a profile; absent keys are ignored.
 func (s *Service) UntagInstanceProfile(ctx context.Context, accountID, name string, keys []string) error {
-	if err := ValidateInstanceProfileName(name); err != nil {
-		return err
-	}
-	if err := ValidateTagKeys(keys); err != nil {
-		return err
-	}
-	return s.tx(ctx, func(tx store.Txn) error {
-		ip, err := getInstanceProfile(ctx, tx, accountID, name)
-		if err != nil {
-			return err
-		}
-		return tx.DeleteTags(ctx, accountID, store.TagKindInstanceProfile, ip.ID, keys)
-	})
+	return s.untagResource(ctx, accountID, "UntagInstanceProfile", instanceProfileTags(accountID, name), keys)
 }
 
 // ListInstanceProfileTags returns a profile's tags ordered by
 // store.NameKey(key); the API layer pages them.
 func (s *Service) ListInstanceProfileTags(ctx context.Context, accountID, name string) ([]Tag, error) {
-	if err := ValidateInstanceProfileName(name); err != nil {
-		return nil, err
-	}
-	var out []Tag
-	err := s.view(ctx, func(tx store.Txn) error {
-		ip, err := getInstanceProfile(ctx, tx, accountID, name)
-		if err != nil {
-			return err
-		}
-		tags, err := tx.ListTags(ctx, accountID, store.TagKindInstanceProfile, ip.ID)
-		out = tagsFromStore(tags)
-		return err
-	})
-	return out, err
+	return s.listResourceTags(ctx, accountID, "ListInstanceProfileTags", instanceProfileTags(accountID, name))
 }

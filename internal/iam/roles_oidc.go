@@ -313,57 +313,32 @@ func (s *Service) UpdateOpenIDConnectProviderThumbprint(ctx context.Context, acc
 	})
 }
 
+// oidcProviderTags is the provider ARN as a tagged resource.
+func oidcProviderTags(accountID, arn string) taggable {
+	return taggable{
+		kind:  store.TagKindOIDCProvider,
+		check: func() error { return checkOIDCProviderARN(arn) },
+		find: func(ctx context.Context, tx store.Txn, _ string) (string, error) {
+			p, err := getOIDCProvider(ctx, tx, accountID, arn)
+			return p.ARN, err
+		},
+	}
+}
+
 // TagOpenIDConnectProvider adds or replaces tags of a provider.
 func (s *Service) TagOpenIDConnectProvider(ctx context.Context, accountID, arn string, tags []Tag) error {
-	if err := checkOIDCProviderARN(arn); err != nil {
-		return err
-	}
-	if err := ValidateTags(tags); err != nil {
-		return err
-	}
-	return s.tx(ctx, func(tx store.Txn) error {
-		p, err := getOIDCProvider(ctx, tx, accountID, arn)
-		if err != nil {
-			return err
-		}
-		return s.addResourceTags(ctx, tx, accountID, store.TagKindOIDCProvider, p.ARN, tags)
-	})
+	return s.tagResource(ctx, accountID, "TagOpenIDConnectProvider", oidcProviderTags(accountID, arn), tags)
 }
 
 // UntagOpenIDConnectProvider removes tags of a provider.
 func (s *Service) UntagOpenIDConnectProvider(ctx context.Context, accountID, arn string, keys []string) error {
-	if err := checkOIDCProviderARN(arn); err != nil {
-		return err
-	}
-	if err := ValidateTagKeys(keys); err != nil {
-		return err
-	}
-	return s.tx(ctx, func(tx store.Txn) error {
-		p, err := getOIDCProvider(ctx, tx, accountID, arn)
-		if err != nil {
-			return err
-		}
-		return tx.DeleteTags(ctx, accountID, store.TagKindOIDCProvider, p.ARN, keys)
-	})
+	return s.untagResource(ctx, accountID, "UntagOpenIDConnectProvider", oidcProviderTags(accountID, arn), keys)
 }
 
 // ListOpenIDConnectProviderTags returns a provider's tags ordered by
 // store.NameKey(key); the API layer pages them.
 func (s *Service) ListOpenIDConnectProviderTags(ctx context.Context, accountID, arn string) ([]Tag, error) {
-	if err := checkOIDCProviderARN(arn); err != nil {
-		return nil, err
-	}
-	var out []Tag
-	err := s.view(ctx, func(tx store.Txn) error {
-		p, err := getOIDCProvider(ctx, tx, accountID, arn)
-		if err != nil {
-			return err
-		}
-		tags, err := tx.ListTags(ctx, accountID, store.TagKindOIDCProvider, p.ARN)
-		out = tagsFromStore(tags)
-		return err
-	})
-	return out, err
+	return s.listResourceTags(ctx, accountID, "ListOpenIDConnectProviderTags", oidcProviderTags(accountID, arn))
 }
 
 // OIDCProviderForIssuer finds the account's provider for a token's iss

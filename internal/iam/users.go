@@ -326,70 +326,34 @@ func userDeleteConflict(ctx context.Context, tx store.Txn, u store.User) error {
 
 // ---- tags ----
 
+// userTags is the user name as a tagged resource.
+func userTags(accountID, name string) taggable {
+	return taggable{
+		kind:  store.TagKindUser,
+		check: func() error { return checked(ValidateExistingUserName(name)) },
+		find: func(ctx context.Context, tx store.Txn, _ string) (string, error) {
+			u, err := lookupUser(ctx, tx, accountID, name)
+			return u.ID, err
+		},
+	}
+}
+
 // TagUser adds or replaces tags of a user (TagUser); more than 50 in all is
 // LimitExceeded.
 func (s *Service) TagUser(ctx context.Context, accountID, name string, tags []Tag) error {
-	if err := ValidateExistingUserName(name); err != nil {
-		return err
-	}
-	if err := ValidateTags(tags); err != nil {
-		return err
-	}
-	return s.tx(ctx, func(tx store.Txn) error {
-		u, err := lookupUser(ctx, tx, accountID, name)
-		if err != nil {
-			return err
-		}
-		existing, err := tx.ListTags(ctx, accountID, store.TagKindUser, u.ID)
-		if err != nil {
-			return err
-		}
-		merged, verr := MergeTags(tagsFromStore(existing), tags)
-		if verr != nil {
-			return verr
-		}
-		if len(merged) > s.quotas.TagsPerResource {
-			return LimitExceeded("The number of tags has reached the maximum limit.")
-		}
-		return tx.PutTags(ctx, accountID, store.TagKindUser, u.ID, storeTags(tags))
-	})
+	return s.tagResource(ctx, accountID, "TagUser", userTags(accountID, name), tags)
 }
 
 // UntagUser removes tags by key, case-insensitively; absent keys are
 // ignored (UntagUser).
 func (s *Service) UntagUser(ctx context.Context, accountID, name string, keys []string) error {
-	if err := ValidateExistingUserName(name); err != nil {
-		return err
-	}
-	if err := ValidateTagKeys(keys); err != nil {
-		return err
-	}
-	return s.tx(ctx, func(tx store.Txn) error {
-		u, err := lookupUser(ctx, tx, accountID, name)
-		if err != nil {
-			return err
-		}
-		return tx.DeleteTags(ctx, accountID, store.TagKindUser, u.ID, keys)
-	})
+	return s.untagResource(ctx, accountID, "UntagUser", userTags(accountID, name), keys)
 }
 
 // ListUserTags returns all the user's tags ordered by
 // store.NameKey(key) (the API layer pages through them).
 func (s *Service) ListUserTags(ctx context.Context, accountID, name string) ([]Tag, error) {
-	if err := ValidateExistingUserName(name); err != nil {
-		return nil, err
-	}
-	var out []Tag
-	err := s.view(ctx, func(tx store.Txn) error {
-		u, err := lookupUser(ctx, tx, accountID, name)
-		if err != nil {
-			return err
-		}
-		tags, err := tx.ListTags(ctx, accountID, store.TagKindUser, u.ID)
-		out = tagsFromStore(tags)
-		return err
-	})
-	return out, err
+	return s.listResourceTags(ctx, accountID, "ListUserTags", userTags(accountID, name))
 }
 
 // ---- permissions boundary ----

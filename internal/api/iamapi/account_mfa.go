@@ -6,7 +6,6 @@ import (
 	"github.com/iamd/iamd/internal/api"
 	"github.com/iamd/iamd/internal/api/iamshape"
 	"github.com/iamd/iamd/internal/iam"
-	"github.com/iamd/iamd/internal/store"
 )
 
 // mfaUserName is the principal an MFA operation whose UserName is optional
@@ -56,7 +55,7 @@ func registerMFA(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		dev, err := d.IAM.CreateVirtualMFADevice(ctx, id.AccountID, usrStr(in.Path), in.VirtualMFADeviceName, usrTagsIn(in.Tags))
+		dev, err := d.IAM.CreateVirtualMFADevice(ctx, id.AccountID, usrStr(in.Path), in.VirtualMFADeviceName, tagsIn(in.Tags))
 		if err != nil {
 			return nil, err
 		}
@@ -65,7 +64,7 @@ func registerMFA(srv *api.Server, d Deps) {
 			// Blobs: the wire layer base64-encodes them.
 			Base32StringSeed: []byte(dev.Base32StringSeed),
 			QRCodePNG:        dev.QRCodePNG,
-			Tags:             usrTagsOut(dev.Tags),
+			Tags:             tagsOut(dev.Tags),
 		}
 		return &iamshape.CreateVirtualMFADeviceOutput{VirtualMFADevice: out}, nil
 	})
@@ -181,7 +180,7 @@ func registerMFA(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		return &iamshape.TagMFADeviceOutput{}, d.IAM.TagMFADevice(ctx, id.AccountID, in.SerialNumber, usrTagsIn(in.Tags))
+		return &iamshape.TagMFADeviceOutput{}, d.IAM.TagMFADevice(ctx, id.AccountID, in.SerialNumber, tagsIn(in.Tags))
 	})
 	api.Handle(srv, "UntagMFADevice", func(ctx context.Context, c api.Caller, in *iamshape.UntagMFADeviceInput) (*iamshape.UntagMFADeviceOutput, error) {
 		id, err := identity(c)
@@ -195,17 +194,12 @@ func registerMFA(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		p, err := api.PageFrom(in.Marker, in.MaxItems)
+		tags, truncated, marker, err := listTagsPage(in.Marker, in.MaxItems, func() ([]iam.Tag, error) {
+			return d.IAM.ListMFADeviceTags(ctx, id.AccountID, in.SerialNumber)
+		})
 		if err != nil {
 			return nil, err
 		}
-		tags, err := d.IAM.ListMFADeviceTags(ctx, id.AccountID, in.SerialNumber)
-		if err != nil {
-			return nil, err
-		}
-		// Tags come ordered by their folded key, which is the page key.
-		page, truncated, next := api.Paginate(tags, func(t iam.Tag) string { return store.NameKey(t.Key) }, p)
-		out := &iamshape.ListMFADeviceTagsOutput{Tags: acctNonNil(usrTagsOut(page)), IsTruncated: &truncated, Marker: next}
-		return out, nil
+		return &iamshape.ListMFADeviceTagsOutput{Tags: tags, IsTruncated: truncated, Marker: marker}, nil
 	})
 }

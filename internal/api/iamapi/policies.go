@@ -39,25 +39,6 @@ func polTime(t time.Time) *time.Time {
 	return &t
 }
 
-func polTagsIn(tags []iamshape.Tag) []iam.Tag {
-	out := make([]iam.Tag, len(tags))
-	for i, t := range tags {
-		out[i] = iam.Tag{Key: t.Key, Value: t.Value}
-	}
-	return out
-}
-
-func polTagsOut(tags []iam.Tag) []iamshape.Tag {
-	if len(tags) == 0 {
-		return nil
-	}
-	out := make([]iamshape.Tag, len(tags))
-	for i, t := range tags {
-		out[i] = iamshape.Tag{Key: t.Key, Value: t.Value}
-	}
-	return out
-}
-
 func polPage(p api.Page) store.Page { return store.Page{After: p.After, Limit: p.Limit} }
 
 // polMarker is the list output's Marker and IsTruncated.
@@ -85,7 +66,7 @@ func policyShape(p iam.Policy, full bool) iamshape.Policy {
 	}
 	if full {
 		out.Description = polOptStr(p.Description)
-		out.Tags = polTagsOut(p.Tags)
+		out.Tags = tagsOut(p.Tags)
 	}
 	return out
 }
@@ -113,7 +94,7 @@ func registerManagedPolicies(srv *api.Server, d Deps) {
 		}
 		p, err := d.IAM.CreatePolicy(ctx, id.AccountID, iam.CreatePolicyInput{
 			Name: in.PolicyName, Path: polStr(in.Path), Description: polStr(in.Description),
-			Document: in.PolicyDocument, Tags: polTagsIn(in.Tags),
+			Document: in.PolicyDocument, Tags: tagsIn(in.Tags),
 		})
 		if err != nil {
 			return nil, err
@@ -246,7 +227,7 @@ func registerManagedPolicies(srv *api.Server, d Deps) {
 		if err := iam.CheckPolicyModifiable(id, "TagPolicy", in.PolicyArn); err != nil {
 			return nil, err
 		}
-		return &iamshape.TagPolicyOutput{}, d.IAM.TagPolicy(ctx, id.AccountID, in.PolicyArn, polTagsIn(in.Tags))
+		return &iamshape.TagPolicyOutput{}, d.IAM.TagPolicy(ctx, id.AccountID, in.PolicyArn, tagsIn(in.Tags))
 	})
 	api.Handle(srv, "UntagPolicy", func(ctx context.Context, c api.Caller, in *iamshape.UntagPolicyInput) (*iamshape.UntagPolicyOutput, error) {
 		id, err := identity(c)
@@ -263,24 +244,12 @@ func registerManagedPolicies(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		pg, err := api.PageFrom(in.Marker, in.MaxItems)
+		tags, truncated, marker, err := listTagsPage(in.Marker, in.MaxItems, func() ([]iam.Tag, error) {
+			return d.IAM.ListPolicyTags(ctx, id.AccountID, in.PolicyArn)
+		})
 		if err != nil {
 			return nil, err
 		}
-		tags, err := d.IAM.ListPolicyTags(ctx, id.AccountID, in.PolicyArn)
-		if err != nil {
-			return nil, err
-		}
-		page, truncated, marker := api.Paginate(tags, func(t iam.Tag) string { return store.NameKey(t.Key) }, pg)
-		return &iamshape.ListPolicyTagsOutput{Tags: polTagsOutAll(page), IsTruncated: polPtr(truncated), Marker: marker}, nil
+		return &iamshape.ListPolicyTagsOutput{Tags: tags, IsTruncated: truncated, Marker: marker}, nil
 	})
-}
-
-// polTagsOutAll is polTagsOut for a required list (never nil).
-func polTagsOutAll(tags []iam.Tag) []iamshape.Tag {
-	out := make([]iamshape.Tag, len(tags))
-	for i, t := range tags {
-		out[i] = iamshape.Tag{Key: t.Key, Value: t.Value}
-	}
-	return out
 }

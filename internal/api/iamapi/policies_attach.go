@@ -308,7 +308,7 @@ func registerAuthorizationDetails(srv *api.Server, d Deps) {
 				Path: polPtr(u.User.Path), UserName: polPtr(u.User.Name), UserId: polPtr(u.User.ID), Arn: polPtr(u.ARN),
 				CreateDate: polTime(u.User.CreatedAt), UserPolicyList: polInlineDetails(u.Inline),
 				GroupList: append([]string{}, u.Groups...), AttachedManagedPolicies: polAttachedOut(u.Attached),
-				PermissionsBoundary: polBoundary(u.PermissionsBound), Tags: polTagsOut(u.Tags),
+				PermissionsBoundary: polBoundary(u.PermissionsBound), Tags: tagsOut(u.Tags),
 			})
 		}
 		for _, g := range det.Groups {
@@ -324,12 +324,12 @@ func registerAuthorizationDetails(srv *api.Server, d Deps) {
 				CreateDate: polTime(r.Role.CreatedAt), AssumeRolePolicyDocument: polPtr(r.Role.AssumeRolePolicy),
 				InstanceProfileList: []iamshape.InstanceProfile{}, RolePolicyList: polInlineDetails(r.Inline),
 				AttachedManagedPolicies: polAttachedOut(r.Attached), PermissionsBoundary: polBoundary(r.Role.PermissionsBoundaryARN),
-				Tags: polTagsOut(r.Tags), RoleLastUsed: polRoleLastUsed(r.Role),
+				Tags: tagsOut(r.Tags), RoleLastUsed: polRoleLastUsed(r.Role),
 			}
 			for _, ip := range r.InstanceProfiles {
 				ips := iamshape.InstanceProfile{Path: ip.Profile.Path, InstanceProfileName: ip.Profile.Name,
 					InstanceProfileId: ip.Profile.ID, Arn: ip.ARN, CreateDate: ip.Profile.CreatedAt.UTC(),
-					Roles: []iamshape.Role{}, Tags: polTagsOut(ip.Tags)}
+					Roles: []iamshape.Role{}, Tags: tagsOut(ip.Tags)}
 				for _, role := range ip.Roles {
 					ips.Roles = append(ips.Roles, polRoleShape(acct, role))
 				}

@@ -34,28 +34,6 @@ func rolOptStr(s string) *string {
 	return &s
 }
 
-func rolTagsIn(tags []iamshape.Tag) []iam.Tag {
-	if tags == nil {
-		return nil
-	}
-	out := make([]iam.Tag, len(tags))
-	for i, t := range tags {
-		out[i] = iam.Tag{Key: t.Key, Value: t.Value}
-	}
-	return out
-}
-
-func rolTagsOut(tags []iam.Tag) []iamshape.Tag {
-	if len(tags) == 0 {
-		return nil
-	}
-	out := make([]iamshape.Tag, len(tags))
-	for i, t := range tags {
-		out[i] = iamshape.Tag{Key: t.Key, Value: t.Value}
-	}
-	return out
-}
-
 // rolPage converts api.PageFrom's result to the store's.
 func rolPage(marker *string, maxItems *int32) (store.Page, error) {
 	p, err := api.PageFrom(marker, maxItems)
@@ -74,20 +52,6 @@ func rolNextMarker(more bool, lastKey string) (*bool, *string) {
 	return rolPtr(true), rolPtr(api.EncodeMarker(lastKey))
 }
 
-// rolTagPage pages a resource's tags (sorted by store.NameKey(key)).
-func rolTagPage(tags []iam.Tag, marker *string, maxItems *int32) ([]iamshape.Tag, *bool, *string, error) {
-	p, err := api.PageFrom(marker, maxItems)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	pg, truncated, next := api.Paginate(tags, func(t iam.Tag) string { return store.NameKey(t.Key) }, p)
-	out := rolTagsOut(pg)
-	if out == nil {
-		out = []iamshape.Tag{}
-	}
-	return out, rolPtr(truncated), next, nil
-}
-
 // roleShape converts a role. The trust document is passed as stored: the
 // response encoder percent-encodes policy documents, as IAM does. Fields
 // the domain left empty (boundary, tags, last use in lists) are omitted;
@@ -102,7 +66,7 @@ func roleShape(r iam.Role, withLastUsed bool) iamshape.Role {
 		AssumeRolePolicyDocument: rolPtr(r.AssumeRolePolicy),
 		Description:              rolOptStr(r.Description),
 		MaxSessionDuration:       rolPtr(int32(r.MaxSessionDuration)),
-		Tags:                     rolTagsOut(r.Tags),
+		Tags:                     tagsOut(r.Tags),
 	}
 	if r.PermissionsBoundaryARN != "" {
 		out.PermissionsBoundary = &iamshape.AttachedPermissionsBoundary{
@@ -129,7 +93,7 @@ func registerRoleOps(srv *api.Server, d Deps) {
 		ci := iam.CreateRoleInput{
 			Name: in.RoleName, Path: rolStr(in.Path), AssumeRolePolicy: in.AssumeRolePolicyDocument,
 			Description: rolStr(in.Description), PermissionsBoundary: rolStr(in.PermissionsBoundary),
-			Tags: rolTagsIn(in.Tags),
+			Tags: tagsIn(in.Tags),
 		}
 		if in.MaxSessionDuration != nil {
 			ci.MaxSessionDuration = int(*in.MaxSessionDuration)
@@ -223,7 +187,7 @@ func registerRoleOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		return &iamshape.TagRoleOutput{}, d.IAM.TagRole(ctx, id.AccountID, in.RoleName, rolTagsIn(in.Tags))
+		return &iamshape.TagRoleOutput{}, d.IAM.TagRole(ctx, id.AccountID, in.RoleName, tagsIn(in.Tags))
 	})
 
 	api.Handle(srv, "UntagRole", func(ctx context.Context, c api.Caller, in *iamshape.UntagRoleInput) (*iamshape.UntagRoleOutput, error) {
@@ -243,7 +207,9 @@ func registerRoleOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		pg, truncated, marker, err := rolTagPage(tags, in.Marker, in.MaxItems)
+		// The resource is read before the marker is decoded: a missing one is
+		// NoSuchEntity whatever the marker.
+		pg, truncated, marker, err := listTagsPage(in.Marker, in.MaxItems, func() ([]iam.Tag, error) { return tags, nil })
 		if err != nil {
 			return nil, err
 		}

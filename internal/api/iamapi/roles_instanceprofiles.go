@@ -19,7 +19,7 @@ func instanceProfileShape(ip iam.InstanceProfile) iamshape.InstanceProfile {
 		Arn:                 ip.ARN,
 		CreateDate:          ip.CreatedAt,
 		Roles:               make([]iamshape.Role, len(ip.Roles)),
-		Tags:                rolTagsOut(ip.Tags),
+		Tags:                tagsOut(ip.Tags),
 	}
 	for i, r := range ip.Roles {
 		out.Roles[i] = roleShape(r, false)
@@ -45,7 +45,7 @@ func registerInstanceProfileOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		ip, err := d.IAM.CreateInstanceProfile(ctx, id.AccountID, in.InstanceProfileName, rolStr(in.Path), rolTagsIn(in.Tags))
+		ip, err := d.IAM.CreateInstanceProfile(ctx, id.AccountID, in.InstanceProfileName, rolStr(in.Path), tagsIn(in.Tags))
 		if err != nil {
 			return nil, err
 		}
@@ -133,7 +133,7 @@ func registerInstanceProfileOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		return &iamshape.TagInstanceProfileOutput{}, d.IAM.TagInstanceProfile(ctx, id.AccountID, in.InstanceProfileName, rolTagsIn(in.Tags))
+		return &iamshape.TagInstanceProfileOutput{}, d.IAM.TagInstanceProfile(ctx, id.AccountID, in.InstanceProfileName, tagsIn(in.Tags))
 	})
 
 	api.Handle(srv, "UntagInstanceProfile", func(ctx context.Context, c api.Caller, in *iamshape.UntagInstanceProfileInput) (*iamshape.UntagInstanceProfileOutput, error) {
@@ -153,7 +153,9 @@ func registerInstanceProfileOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		pg, truncated, marker, err := rolTagPage(tags, in.Marker, in.MaxItems)
+		// The resource is read before the marker is decoded: a missing one is
+		// NoSuchEntity whatever the marker.
+		pg, truncated, marker, err := listTagsPage(in.Marker, in.MaxItems, func() ([]iam.Tag, error) { return tags, nil })
 		if err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/iamd/iamd/internal/api"
 	"github.com/iamd/iamd/internal/api/iamshape"
+	"github.com/iamd/iamd/internal/iam"
 )
 
 func registerOIDCProviderOps(srv *api.Server, d Deps) {
@@ -13,11 +14,11 @@ func registerOIDCProviderOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		p, err := d.IAM.CreateOpenIDConnectProvider(ctx, id.AccountID, in.Url, in.ClientIDList, in.ThumbprintList, rolTagsIn(in.Tags))
+		p, err := d.IAM.CreateOpenIDConnectProvider(ctx, id.AccountID, in.Url, in.ClientIDList, in.ThumbprintList, tagsIn(in.Tags))
 		if err != nil {
 			return nil, err
 		}
-		return &iamshape.CreateOpenIDConnectProviderOutput{OpenIDConnectProviderArn: rolPtr(p.ARN), Tags: rolTagsOut(p.Tags)}, nil
+		return &iamshape.CreateOpenIDConnectProviderOutput{OpenIDConnectProviderArn: rolPtr(p.ARN), Tags: tagsOut(p.Tags)}, nil
 	})
 
 	api.Handle(srv, "GetOpenIDConnectProvider", func(ctx context.Context, c api.Caller, in *iamshape.GetOpenIDConnectProviderInput) (*iamshape.GetOpenIDConnectProviderOutput, error) {
@@ -32,7 +33,7 @@ func registerOIDCProviderOps(srv *api.Server, d Deps) {
 		// Both lists are always sent (empty when none), as AWS does.
 		out := &iamshape.GetOpenIDConnectProviderOutput{
 			Url: rolPtr(p.URL), ClientIDList: p.ClientIDs, ThumbprintList: p.Thumbprints,
-			CreateDate: rolPtr(p.CreatedAt), Tags: rolTagsOut(p.Tags),
+			CreateDate: rolPtr(p.CreatedAt), Tags: tagsOut(p.Tags),
 		}
 		if out.ClientIDList == nil {
 			out.ClientIDList = []string{}
@@ -100,7 +101,7 @@ func registerOIDCProviderOps(srv *api.Server, d Deps) {
 			return nil, err
 		}
 		return &iamshape.TagOpenIDConnectProviderOutput{},
-			d.IAM.TagOpenIDConnectProvider(ctx, id.AccountID, in.OpenIDConnectProviderArn, rolTagsIn(in.Tags))
+			d.IAM.TagOpenIDConnectProvider(ctx, id.AccountID, in.OpenIDConnectProviderArn, tagsIn(in.Tags))
 	})
 
 	api.Handle(srv, "UntagOpenIDConnectProvider", func(ctx context.Context, c api.Caller, in *iamshape.UntagOpenIDConnectProviderInput) (*iamshape.UntagOpenIDConnectProviderOutput, error) {
@@ -121,7 +122,9 @@ func registerOIDCProviderOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		pg, truncated, marker, err := rolTagPage(tags, in.Marker, in.MaxItems)
+		// The resource is read before the marker is decoded: a missing one is
+		// NoSuchEntity whatever the marker.
+		pg, truncated, marker, err := listTagsPage(in.Marker, in.MaxItems, func() ([]iam.Tag, error) { return tags, nil })
 		if err != nil {
 			return nil, err
 		}

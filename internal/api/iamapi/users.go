@@ -36,28 +36,6 @@ func usrTime(t time.Time) *time.Time {
 	return &t
 }
 
-func usrTagsIn(tags []iamshape.Tag) []iam.Tag {
-	if tags == nil {
-		return nil
-	}
-	out := make([]iam.Tag, len(tags))
-	for i, t := range tags {
-		out[i] = iam.Tag{Key: t.Key, Value: t.Value}
-	}
-	return out
-}
-
-func usrTagsOut(tags []iam.Tag) []iamshape.Tag {
-	if len(tags) == 0 {
-		return nil
-	}
-	out := make([]iamshape.Tag, len(tags))
-	for i, t := range tags {
-		out[i] = iamshape.Tag{Key: t.Key, Value: t.Value}
-	}
-	return out
-}
-
 // userShape converts a user; withDetails adds what only GetUser and
 // CreateUser return (permissions boundary, tags).
 func userShape(u iam.User, withDetails bool) iamshape.User {
@@ -76,7 +54,7 @@ func userShape(u iam.User, withDetails bool) iamshape.User {
 				PermissionsBoundaryArn:  usrPtr(u.PermissionsBoundaryARN),
 			}
 		}
-		out.Tags = usrTagsOut(u.Tags)
+		out.Tags = tagsOut(u.Tags)
 	}
 	return out
 }
@@ -119,7 +97,7 @@ func registerUserOps(srv *api.Server, d Deps) {
 			return nil, err
 		}
 		u, err := d.IAM.CreateUser(ctx, id.AccountID, iam.CreateUserInput{
-			Name: in.UserName, Path: usrStr(in.Path), PermissionsBoundary: usrStr(in.PermissionsBoundary), Tags: usrTagsIn(in.Tags),
+			Name: in.UserName, Path: usrStr(in.Path), PermissionsBoundary: usrStr(in.PermissionsBoundary), Tags: tagsIn(in.Tags),
 		})
 		if err != nil {
 			return nil, err
@@ -196,7 +174,7 @@ func registerUserOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		return &iamshape.TagUserOutput{}, d.IAM.TagUser(ctx, id.AccountID, in.UserName, usrTagsIn(in.Tags))
+		return &iamshape.TagUserOutput{}, d.IAM.TagUser(ctx, id.AccountID, in.UserName, tagsIn(in.Tags))
 	})
 
 	api.Handle(srv, "UntagUser", func(ctx context.Context, c api.Caller, in *iamshape.UntagUserInput) (*iamshape.UntagUserOutput, error) {
@@ -212,20 +190,13 @@ func registerUserOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		p, err := api.PageFrom(in.Marker, in.MaxItems)
+		tags, truncated, marker, err := listTagsPage(in.Marker, in.MaxItems, func() ([]iam.Tag, error) {
+			return d.IAM.ListUserTags(ctx, id.AccountID, in.UserName)
+		})
 		if err != nil {
 			return nil, err
 		}
-		tags, err := d.IAM.ListUserTags(ctx, id.AccountID, in.UserName)
-		if err != nil {
-			return nil, err
-		}
-		pg, truncated, marker := api.Paginate(tags, func(t iam.Tag) string { return store.NameKey(t.Key) }, p)
-		out := &iamshape.ListUserTagsOutput{Tags: usrTagsOut(pg), IsTruncated: usrPtr(truncated), Marker: marker}
-		if out.Tags == nil {
-			out.Tags = []iamshape.Tag{}
-		}
-		return out, nil
+		return &iamshape.ListUserTagsOutput{Tags: tags, IsTruncated: truncated, Marker: marker}, nil
 	})
 
 	api.Handle(srv, "PutUserPermissionsBoundary", func(ctx context.Context, c api.Caller, in *iamshape.PutUserPermissionsBoundaryInput) (*iamshape.PutUserPermissionsBoundaryOutput, error) {
