@@ -42,7 +42,7 @@ func registerAccount(srv *api.Server, d Deps) {
 		// At most one alias: paginate in memory, keyed by the alias itself
 		// (aliases are lower case, so that is also their sort order).
 		page, truncated, next := api.Paginate(aliases, func(a string) string { return a }, p)
-		return &iamshape.ListAccountAliasesOutput{AccountAliases: acctNonNil(page), IsTruncated: &truncated, Marker: next}, nil
+		return &iamshape.ListAccountAliasesOutput{AccountAliases: nonNil(page), IsTruncated: &truncated, Marker: next}, nil
 	})
 
 	api.Handle(srv, "UpdateAccountPasswordPolicy", func(ctx context.Context, c api.Caller, in *iamshape.UpdateAccountPasswordPolicyInput) (*iamshape.UpdateAccountPasswordPolicyOutput, error) {
@@ -130,13 +130,4 @@ func acctIntPtr(v *int32) *int {
 func acctInt32Ptr(n int) *int32 {
 	v := int32(n)
 	return &v
-}
-
-// nonNil makes an empty list serialise as an empty member rather than be
-// left out (the models mark these lists required).
-func acctNonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
 }

@@ -55,7 +55,7 @@ func registerMFA(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		dev, err := d.IAM.CreateVirtualMFADevice(ctx, id.AccountID, usrStr(in.Path), in.VirtualMFADeviceName, tagsIn(in.Tags))
+		dev, err := d.IAM.CreateVirtualMFADevice(ctx, id.AccountID, str(in.Path), in.VirtualMFADeviceName, tagsIn(in.Tags))
 		if err != nil {
 			return nil, err
 		}
@@ -111,7 +111,7 @@ func registerMFA(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		p, err := usrPage(in.Marker, in.MaxItems)
+		p, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
 		}
@@ -125,11 +125,7 @@ func registerMFA(srv *api.Server, d Deps) {
 				UserName: mfaDeviceUserName(id.AccountID, dev), SerialNumber: dev.SerialNumber, EnableDate: dev.EnableDate,
 			})
 		}
-		last := ""
-		if len(devs) > 0 {
-			last = devs[len(devs)-1].SerialNumber
-		}
-		out.IsTruncated, out.Marker = usrNextMarker(more, last)
+		out.IsTruncated, out.Marker = pageEnd(more, devs, mfaDeviceKey)
 		return out, nil
 	})
 	api.Handle(srv, "ListVirtualMFADevices", func(ctx context.Context, c api.Caller, in *iamshape.ListVirtualMFADevicesInput) (*iamshape.ListVirtualMFADevicesOutput, error) {
@@ -137,11 +133,11 @@ func registerMFA(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		p, err := usrPage(in.Marker, in.MaxItems)
+		p, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
 		}
-		devs, more, err := d.IAM.ListVirtualMFADevices(ctx, id.AccountID, usrStr(in.AssignmentStatus), p)
+		devs, more, err := d.IAM.ListVirtualMFADevices(ctx, id.AccountID, str(in.AssignmentStatus), p)
 		if err != nil {
 			return nil, err
 		}
@@ -149,11 +145,7 @@ func registerMFA(srv *api.Server, d Deps) {
 		for _, dev := range devs {
 			out.VirtualMFADevices = append(out.VirtualMFADevices, virtualMFADeviceShape(id.AccountID, dev))
 		}
-		last := ""
-		if len(devs) > 0 {
-			last = devs[len(devs)-1].SerialNumber
-		}
-		out.IsTruncated, out.Marker = usrNextMarker(more, last)
+		out.IsTruncated, out.Marker = pageEnd(more, devs, mfaDeviceKey)
 		return out, nil
 	})
 	api.Handle(srv, "GetMFADevice", func(ctx context.Context, c api.Caller, in *iamshape.GetMFADeviceInput) (*iamshape.GetMFADeviceOutput, error) {

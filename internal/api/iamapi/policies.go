@@ -7,7 +7,6 @@ import (
 	"github.com/iamd/iamd/internal/api"
 	"github.com/iamd/iamd/internal/api/iamshape"
 	"github.com/iamd/iamd/internal/iam"
-	"github.com/iamd/iamd/internal/store"
 )
 
 // registerPolicies registers the operations of the policies area.
@@ -18,54 +17,34 @@ func registerPolicies(srv *api.Server, d Deps) {
 	registerAuthorizationDetails(srv, d)
 }
 
-func polStr(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-func polPtr[T any](v T) *T { return &v }
-
-func polOptStr(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
 func polTime(t time.Time) *time.Time {
 	t = t.UTC()
 	return &t
 }
 
-func polPage(p api.Page) store.Page { return store.Page{After: p.After, Limit: p.Limit} }
+// listedPolicy is a policy as ListPolicies shows it.
+func listedPolicy(p iam.Policy) iamshape.Policy { return policyShape(p, false) }
 
-// polMarker is the list output's Marker and IsTruncated.
-func polMarker(more bool, lastKey string) (*bool, *string) {
-	if !more {
-		return polPtr(false), nil
-	}
-	return polPtr(true), polPtr(api.EncodeMarker(lastKey))
-}
+// listedVersion is a version as ListPolicyVersions shows it (no document).
+func listedVersion(v iam.PolicyVersion) iamshape.PolicyVersion { return versionShape(v, false) }
 
 // policyShape converts a policy; full adds what only GetPolicy and
 // CreatePolicy return (Description, Tags).
 func policyShape(p iam.Policy, full bool) iamshape.Policy {
 	out := iamshape.Policy{
-		PolicyName:                    polPtr(p.Name),
-		PolicyId:                      polPtr(p.ID),
-		Arn:                           polPtr(p.ARN),
-		Path:                          polPtr(p.Path),
-		DefaultVersionId:              polPtr(p.DefaultVersionID),
-		AttachmentCount:               polPtr(int32(p.AttachmentCount)),
-		PermissionsBoundaryUsageCount: polPtr(int32(p.PermissionsBoundaryUsageCount)),
-		IsAttachable:                  polPtr(p.IsAttachable),
+		PolicyName:                    ptr(p.Name),
+		PolicyId:                      ptr(p.ID),
+		Arn:                           ptr(p.ARN),
+		Path:                          ptr(p.Path),
+		DefaultVersionId:              ptr(p.DefaultVersionID),
+		AttachmentCount:               ptr(int32(p.AttachmentCount)),
+		PermissionsBoundaryUsageCount: ptr(int32(p.PermissionsBoundaryUsageCount)),
+		IsAttachable:                  ptr(p.IsAttachable),
 		CreateDate:                    polTime(p.CreateDate),
 		UpdateDate:                    polTime(p.UpdateDate),
 	}
 	if full {
-		out.Description = polOptStr(p.Description)
+		out.Description = optStr(p.Description)
 		out.Tags = tagsOut(p.Tags)
 	}
 	return out
@@ -76,12 +55,12 @@ func policyShape(p iam.Policy, full bool) iamshape.Policy {
 // and ListPolicyVersions).
 func versionShape(v iam.PolicyVersion, withDocument bool) iamshape.PolicyVersion {
 	out := iamshape.PolicyVersion{
-		VersionId:        polPtr(v.VersionID),
-		IsDefaultVersion: polPtr(v.IsDefaultVersion),
+		VersionId:        ptr(v.VersionID),
+		IsDefaultVersion: ptr(v.IsDefaultVersion),
 		CreateDate:       polTime(v.CreateDate),
 	}
 	if withDocument {
-		out.Document = polPtr(v.Document)
+		out.Document = ptr(v.Document)
 	}
 	return out
 }
@@ -93,7 +72,7 @@ func registerManagedPolicies(srv *api.Server, d Deps) {
 			return nil, err
 		}
 		p, err := d.IAM.CreatePolicy(ctx, id.AccountID, iam.CreatePolicyInput{
-			Name: in.PolicyName, Path: polStr(in.Path), Description: polStr(in.Description),
+			Name: in.PolicyName, Path: str(in.Path), Description: str(in.Description),
 			Document: in.PolicyDocument, Tags: tagsIn(in.Tags),
 		})
 		if err != nil {
@@ -119,26 +98,19 @@ func registerManagedPolicies(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		pg, err := api.PageFrom(in.Marker, in.MaxItems)
+		pg, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
 		}
 		ps, more, err := d.IAM.ListPolicies(ctx, id.AccountID, iam.ListPoliciesInput{
-			Scope: polStr(in.Scope), OnlyAttached: in.OnlyAttached != nil && *in.OnlyAttached,
-			PathPrefix: polStr(in.PathPrefix), UsageFilter: polStr(in.PolicyUsageFilter),
-		}, polPage(pg))
+			Scope: str(in.Scope), OnlyAttached: in.OnlyAttached != nil && *in.OnlyAttached,
+			PathPrefix: str(in.PathPrefix), UsageFilter: str(in.PolicyUsageFilter),
+		}, pg)
 		if err != nil {
 			return nil, err
 		}
-		out := &iamshape.ListPoliciesOutput{Policies: make([]iamshape.Policy, len(ps))}
-		for i, p := range ps {
-			out.Policies[i] = policyShape(p, false)
-		}
-		last := ""
-		if len(ps) > 0 {
-			last = ps[len(ps)-1].SortKey()
-		}
-		out.IsTruncated, out.Marker = polMarker(more, last)
+		out := &iamshape.ListPoliciesOutput{Policies: shapes(ps, listedPolicy)}
+		out.IsTruncated, out.Marker = pageEnd(more, ps, iam.Policy.SortKey)
 		return out, nil
 	})
 	api.Handle(srv, "DeletePolicy", func(ctx context.Context, c api.Caller, in *iamshape.DeletePolicyInput) (*iamshape.DeletePolicyOutput, error) {
@@ -192,12 +164,7 @@ func registerManagedPolicies(srv *api.Server, d Deps) {
 			return nil, err
 		}
 		page, truncated, marker := api.Paginate(vs, func(v iam.PolicyVersion) string { return iam.VersionSortKey(v.VersionID) }, pg)
-		out := &iamshape.ListPolicyVersionsOutput{Versions: make([]iamshape.PolicyVersion, len(page)),
-			IsTruncated: polPtr(truncated), Marker: marker}
-		for i, v := range page {
-			out.Versions[i] = versionShape(v, false)
-		}
-		return out, nil
+		return &iamshape.ListPolicyVersionsOutput{Versions: shapes(page, listedVersion), IsTruncated: ptr(truncated), Marker: marker}, nil
 	})
 	api.Handle(srv, "DeletePolicyVersion", func(ctx context.Context, c api.Caller, in *iamshape.DeletePolicyVersionInput) (*iamshape.DeletePolicyVersionOutput, error) {
 		id, err := identity(c)

@@ -15,24 +15,16 @@ func polAttachedList(ctx context.Context, d Deps, c api.Caller, kind, name strin
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	pg, err := api.PageFrom(marker, maxItems)
+	pg, err := storePage(marker, maxItems)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	as, more, err := d.IAM.ListAttachedPolicies(ctx, id.AccountID, kind, name, polStr(pathPrefix), polPage(pg))
+	as, more, err := d.IAM.ListAttachedPolicies(ctx, id.AccountID, kind, name, str(pathPrefix), pg)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	out := make([]iamshape.AttachedPolicy, len(as))
-	for i, a := range as {
-		out[i] = iamshape.AttachedPolicy{PolicyName: polPtr(a.PolicyName), PolicyArn: polPtr(a.PolicyARN)}
-	}
-	last := ""
-	if len(as) > 0 {
-		last = as[len(as)-1].SortKey()
-	}
-	truncated, next := polMarker(more, last)
-	return out, truncated, next, nil
+	truncated, next := pageEnd(more, as, iam.AttachedPolicy.SortKey)
+	return polAttachedOut(as), truncated, next, nil
 }
 
 func polAttach(ctx context.Context, d Deps, c api.Caller, kind, name, arn string) error {
@@ -96,12 +88,12 @@ func registerAttachments(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		pg, err := api.PageFrom(in.Marker, in.MaxItems)
+		pg, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
 		}
-		ents, more, err := d.IAM.ListEntitiesForPolicy(ctx, id.AccountID, in.PolicyArn, polStr(in.EntityFilter),
-			polStr(in.PathPrefix), polStr(in.PolicyUsageFilter), polPage(pg))
+		ents, more, err := d.IAM.ListEntitiesForPolicy(ctx, id.AccountID, in.PolicyArn, str(in.EntityFilter),
+			str(in.PathPrefix), str(in.PolicyUsageFilter), pg)
 		if err != nil {
 			return nil, err
 		}
@@ -111,18 +103,14 @@ func registerAttachments(srv *api.Server, d Deps) {
 		for _, e := range ents {
 			switch e.Kind {
 			case store.PrincipalUser:
-				out.PolicyUsers = append(out.PolicyUsers, iamshape.PolicyUser{UserName: polPtr(e.Name), UserId: polPtr(e.ID)})
+				out.PolicyUsers = append(out.PolicyUsers, iamshape.PolicyUser{UserName: ptr(e.Name), UserId: ptr(e.ID)})
 			case store.PrincipalGroup:
-				out.PolicyGroups = append(out.PolicyGroups, iamshape.PolicyGroup{GroupName: polPtr(e.Name), GroupId: polPtr(e.ID)})
+				out.PolicyGroups = append(out.PolicyGroups, iamshape.PolicyGroup{GroupName: ptr(e.Name), GroupId: ptr(e.ID)})
 			case store.PrincipalRole:
-				out.PolicyRoles = append(out.PolicyRoles, iamshape.PolicyRole{RoleName: polPtr(e.Name), RoleId: polPtr(e.ID)})
+				out.PolicyRoles = append(out.PolicyRoles, iamshape.PolicyRole{RoleName: ptr(e.Name), RoleId: ptr(e.ID)})
 			}
 		}
-		last := ""
-		if len(ents) > 0 {
-			last = ents[len(ents)-1].SortKey()
-		}
-		out.IsTruncated, out.Marker = polMarker(more, last)
+		out.IsTruncated, out.Marker = pageEnd(more, ents, iam.PolicyEntity.SortKey)
 		return out, nil
 	})
 }
@@ -133,23 +121,16 @@ func polInlineNames(ctx context.Context, d Deps, c api.Caller, kind, name string
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	pg, err := api.PageFrom(marker, maxItems)
+	pg, err := storePage(marker, maxItems)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	names, more, err := d.IAM.ListInlinePolicyNames(ctx, id.AccountID, kind, name, polPage(pg))
+	names, more, err := d.IAM.ListInlinePolicyNames(ctx, id.AccountID, kind, name, pg)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if names == nil {
-		names = []string{}
-	}
-	last := ""
-	if len(names) > 0 {
-		last = store.NameKey(names[len(names)-1])
-	}
-	truncated, next := polMarker(more, last)
-	return names, truncated, next, nil
+	truncated, next := pageEnd(more, names, store.NameKey)
+	return nonNil(names), truncated, next, nil
 }
 
 func polPutInline(ctx context.Context, d Deps, c api.Caller, kind, principal, name, doc string) error {
@@ -243,13 +224,13 @@ func polBoundary(arn string) *iamshape.AttachedPermissionsBoundary {
 	if arn == "" {
 		return nil
 	}
-	return &iamshape.AttachedPermissionsBoundary{PermissionsBoundaryType: polPtr("PermissionsBoundaryPolicy"), PermissionsBoundaryArn: polPtr(arn)}
+	return &iamshape.AttachedPermissionsBoundary{PermissionsBoundaryType: ptr("PermissionsBoundaryPolicy"), PermissionsBoundaryArn: ptr(arn)}
 }
 
 func polInlineDetails(ps []iam.InlinePolicy) []iamshape.PolicyDetail {
 	out := make([]iamshape.PolicyDetail, len(ps))
 	for i, p := range ps {
-		out[i] = iamshape.PolicyDetail{PolicyName: polPtr(p.PolicyName), PolicyDocument: polPtr(p.Document)}
+		out[i] = iamshape.PolicyDetail{PolicyName: ptr(p.PolicyName), PolicyDocument: ptr(p.Document)}
 	}
 	return out
 }
@@ -257,7 +238,7 @@ func polInlineDetails(ps []iam.InlinePolicy) []iamshape.PolicyDetail {
 func polAttachedOut(as []iam.AttachedPolicy) []iamshape.AttachedPolicy {
 	out := make([]iamshape.AttachedPolicy, len(as))
 	for i, a := range as {
-		out[i] = iamshape.AttachedPolicy{PolicyName: polPtr(a.PolicyName), PolicyArn: polPtr(a.PolicyARN)}
+		out[i] = iamshape.AttachedPolicy{PolicyName: ptr(a.PolicyName), PolicyArn: ptr(a.PolicyARN)}
 	}
 	return out
 }
@@ -266,7 +247,7 @@ func polRoleLastUsed(r store.Role) *iamshape.RoleLastUsed {
 	out := &iamshape.RoleLastUsed{}
 	if !r.LastUsedAt.IsZero() {
 		out.LastUsedDate = polTime(r.LastUsedAt)
-		out.Region = polOptStr(r.LastUsedRegion)
+		out.Region = optStr(r.LastUsedRegion)
 	}
 	return out
 }
@@ -275,11 +256,11 @@ func polRoleLastUsed(r store.Role) *iamshape.RoleLastUsed {
 func polRoleShape(accountID string, r store.Role) iamshape.Role {
 	out := iamshape.Role{
 		Path: r.Path, RoleName: r.Name, RoleId: r.ID, Arn: iam.RoleARN(accountID, r.Path, r.Name),
-		CreateDate: r.CreatedAt.UTC(), AssumeRolePolicyDocument: polPtr(r.AssumeRolePolicy),
-		Description: polOptStr(r.Description),
+		CreateDate: r.CreatedAt.UTC(), AssumeRolePolicyDocument: ptr(r.AssumeRolePolicy),
+		Description: optStr(r.Description),
 	}
 	if r.MaxSessionDuration > 0 {
-		out.MaxSessionDuration = polPtr(int32(r.MaxSessionDuration))
+		out.MaxSessionDuration = ptr(int32(r.MaxSessionDuration))
 	}
 	return out
 }
@@ -290,11 +271,11 @@ func registerAuthorizationDetails(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		pg, err := api.PageFrom(in.Marker, in.MaxItems)
+		pg, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
 		}
-		det, err := d.IAM.GetAccountAuthorizationDetails(ctx, id.AccountID, in.Filter, polPage(pg))
+		det, err := d.IAM.GetAccountAuthorizationDetails(ctx, id.AccountID, in.Filter, pg)
 		if err != nil {
 			return nil, err
 		}
@@ -305,7 +286,7 @@ func registerAuthorizationDetails(srv *api.Server, d Deps) {
 		}
 		for _, u := range det.Users {
 			out.UserDetailList = append(out.UserDetailList, iamshape.UserDetail{
-				Path: polPtr(u.User.Path), UserName: polPtr(u.User.Name), UserId: polPtr(u.User.ID), Arn: polPtr(u.ARN),
+				Path: ptr(u.User.Path), UserName: ptr(u.User.Name), UserId: ptr(u.User.ID), Arn: ptr(u.ARN),
 				CreateDate: polTime(u.User.CreatedAt), UserPolicyList: polInlineDetails(u.Inline),
 				GroupList: append([]string{}, u.Groups...), AttachedManagedPolicies: polAttachedOut(u.Attached),
 				PermissionsBoundary: polBoundary(u.PermissionsBound), Tags: tagsOut(u.Tags),
@@ -313,15 +294,15 @@ func registerAuthorizationDetails(srv *api.Server, d Deps) {
 		}
 		for _, g := range det.Groups {
 			out.GroupDetailList = append(out.GroupDetailList, iamshape.GroupDetail{
-				Path: polPtr(g.Group.Path), GroupName: polPtr(g.Group.Name), GroupId: polPtr(g.Group.ID), Arn: polPtr(g.ARN),
+				Path: ptr(g.Group.Path), GroupName: ptr(g.Group.Name), GroupId: ptr(g.Group.ID), Arn: ptr(g.ARN),
 				CreateDate: polTime(g.Group.CreatedAt), GroupPolicyList: polInlineDetails(g.Inline),
 				AttachedManagedPolicies: polAttachedOut(g.Attached),
 			})
 		}
 		for _, r := range det.Roles {
 			rd := iamshape.RoleDetail{
-				Path: polPtr(r.Role.Path), RoleName: polPtr(r.Role.Name), RoleId: polPtr(r.Role.ID), Arn: polPtr(r.ARN),
-				CreateDate: polTime(r.Role.CreatedAt), AssumeRolePolicyDocument: polPtr(r.Role.AssumeRolePolicy),
+				Path: ptr(r.Role.Path), RoleName: ptr(r.Role.Name), RoleId: ptr(r.Role.ID), Arn: ptr(r.ARN),
+				CreateDate: polTime(r.Role.CreatedAt), AssumeRolePolicyDocument: ptr(r.Role.AssumeRolePolicy),
 				InstanceProfileList: []iamshape.InstanceProfile{}, RolePolicyList: polInlineDetails(r.Inline),
 				AttachedManagedPolicies: polAttachedOut(r.Attached), PermissionsBoundary: polBoundary(r.Role.PermissionsBoundaryARN),
 				Tags: tagsOut(r.Tags), RoleLastUsed: polRoleLastUsed(r.Role),
@@ -339,11 +320,11 @@ func registerAuthorizationDetails(srv *api.Server, d Deps) {
 		}
 		for _, p := range det.Policies {
 			pd := iamshape.ManagedPolicyDetail{
-				PolicyName: polPtr(p.Policy.Name), PolicyId: polPtr(p.Policy.ID), Arn: polPtr(p.Policy.ARN),
-				Path: polPtr(p.Policy.Path), DefaultVersionId: polPtr(p.Policy.DefaultVersionID),
-				AttachmentCount:               polPtr(int32(p.Policy.AttachmentCount)),
-				PermissionsBoundaryUsageCount: polPtr(int32(p.Policy.PermissionsBoundaryUsageCount)),
-				IsAttachable:                  polPtr(p.Policy.IsAttachable), Description: polOptStr(p.Policy.Description),
+				PolicyName: ptr(p.Policy.Name), PolicyId: ptr(p.Policy.ID), Arn: ptr(p.Policy.ARN),
+				Path: ptr(p.Policy.Path), DefaultVersionId: ptr(p.Policy.DefaultVersionID),
+				AttachmentCount:               ptr(int32(p.Policy.AttachmentCount)),
+				PermissionsBoundaryUsageCount: ptr(int32(p.Policy.PermissionsBoundaryUsageCount)),
+				IsAttachable:                  ptr(p.Policy.IsAttachable), Description: optStr(p.Policy.Description),
 				CreateDate: polTime(p.Policy.CreateDate), UpdateDate: polTime(p.Policy.UpdateDate),
 				PolicyVersionList: make([]iamshape.PolicyVersion, len(p.Versions)),
 			}
@@ -352,7 +333,7 @@ func registerAuthorizationDetails(srv *api.Server, d Deps) {
 			}
 			out.Policies = append(out.Policies, pd)
 		}
-		out.IsTruncated, out.Marker = polMarker(det.More, det.LastKey)
+		out.IsTruncated, out.Marker = nextMarker(det.More, det.LastKey)
 		return out, nil
 	})
 }

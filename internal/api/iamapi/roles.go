@@ -7,7 +7,6 @@ import (
 	"github.com/iamd/iamd/internal/api"
 	"github.com/iamd/iamd/internal/api/iamshape"
 	"github.com/iamd/iamd/internal/iam"
-	"github.com/iamd/iamd/internal/store"
 )
 
 // registerRoles registers the operations of the roles area.
@@ -17,40 +16,8 @@ func registerRoles(srv *api.Server, d Deps) {
 	registerOIDCProviderOps(srv, d)
 }
 
-func rolStr(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-func rolPtr[T any](v T) *T { return &v }
-
-// rolOptStr is nil for "" (an absent optional member).
-func rolOptStr(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-// rolPage converts api.PageFrom's result to the store's.
-func rolPage(marker *string, maxItems *int32) (store.Page, error) {
-	p, err := api.PageFrom(marker, maxItems)
-	if err != nil {
-		return store.Page{}, err
-	}
-	return store.Page{After: p.After, Limit: p.Limit}, nil
-}
-
-// rolNextMarker is the IsTruncated and Marker of a page whose last item has
-// sort key lastKey.
-func rolNextMarker(more bool, lastKey string) (*bool, *string) {
-	if !more {
-		return rolPtr(false), nil
-	}
-	return rolPtr(true), rolPtr(api.EncodeMarker(lastKey))
-}
+// listedRole is a role as lists show it (no last use).
+func listedRole(r iam.Role) iamshape.Role { return roleShape(r, false) }
 
 // roleShape converts a role. The trust document is passed as stored: the
 // response encoder percent-encodes policy documents, as IAM does. Fields
@@ -63,22 +30,22 @@ func roleShape(r iam.Role, withLastUsed bool) iamshape.Role {
 		RoleId:                   r.ID,
 		Arn:                      r.ARN,
 		CreateDate:               r.CreatedAt,
-		AssumeRolePolicyDocument: rolPtr(r.AssumeRolePolicy),
-		Description:              rolOptStr(r.Description),
-		MaxSessionDuration:       rolPtr(int32(r.MaxSessionDuration)),
+		AssumeRolePolicyDocument: ptr(r.AssumeRolePolicy),
+		Description:              optStr(r.Description),
+		MaxSessionDuration:       ptr(int32(r.MaxSessionDuration)),
 		Tags:                     tagsOut(r.Tags),
 	}
 	if r.PermissionsBoundaryARN != "" {
 		out.PermissionsBoundary = &iamshape.AttachedPermissionsBoundary{
-			PermissionsBoundaryType: rolPtr("PermissionsBoundaryPolicy"),
-			PermissionsBoundaryArn:  rolPtr(r.PermissionsBoundaryARN),
+			PermissionsBoundaryType: ptr("PermissionsBoundaryPolicy"),
+			PermissionsBoundaryArn:  ptr(r.PermissionsBoundaryARN),
 		}
 	}
 	if withLastUsed {
 		out.RoleLastUsed = &iamshape.RoleLastUsed{}
 		if !r.LastUsedAt.IsZero() {
-			out.RoleLastUsed.LastUsedDate = rolPtr(r.LastUsedAt.UTC().Truncate(time.Second))
-			out.RoleLastUsed.Region = rolOptStr(r.LastUsedRegion)
+			out.RoleLastUsed.LastUsedDate = ptr(r.LastUsedAt.UTC().Truncate(time.Second))
+			out.RoleLastUsed.Region = optStr(r.LastUsedRegion)
 		}
 	}
 	return out
@@ -91,8 +58,8 @@ func registerRoleOps(srv *api.Server, d Deps) {
 			return nil, err
 		}
 		ci := iam.CreateRoleInput{
-			Name: in.RoleName, Path: rolStr(in.Path), AssumeRolePolicy: in.AssumeRolePolicyDocument,
-			Description: rolStr(in.Description), PermissionsBoundary: rolStr(in.PermissionsBoundary),
+			Name: in.RoleName, Path: str(in.Path), AssumeRolePolicy: in.AssumeRolePolicyDocument,
+			Description: str(in.Description), PermissionsBoundary: str(in.PermissionsBoundary),
 			Tags: tagsIn(in.Tags),
 		}
 		if in.MaxSessionDuration != nil {
@@ -122,23 +89,16 @@ func registerRoleOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		p, err := rolPage(in.Marker, in.MaxItems)
+		p, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
 		}
-		rs, more, err := d.IAM.ListRoles(ctx, id.AccountID, rolStr(in.PathPrefix), p)
+		rs, more, err := d.IAM.ListRoles(ctx, id.AccountID, str(in.PathPrefix), p)
 		if err != nil {
 			return nil, err
 		}
-		out := &iamshape.ListRolesOutput{Roles: make([]iamshape.Role, len(rs))}
-		for i, r := range rs {
-			out.Roles[i] = roleShape(r, false)
-		}
-		var last string
-		if len(rs) > 0 {
-			last = store.NameKey(rs[len(rs)-1].Name)
-		}
-		out.IsTruncated, out.Marker = rolNextMarker(more, last)
+		out := &iamshape.ListRolesOutput{Roles: shapes(rs, listedRole)}
+		out.IsTruncated, out.Marker = pageEnd(more, rs, roleKey)
 		return out, nil
 	})
 
@@ -149,7 +109,7 @@ func registerRoleOps(srv *api.Server, d Deps) {
 		}
 		var maxSession *int
 		if in.MaxSessionDuration != nil {
-			maxSession = rolPtr(int(*in.MaxSessionDuration))
+			maxSession = ptr(int(*in.MaxSessionDuration))
 		}
 		return &iamshape.UpdateRoleOutput{}, d.IAM.UpdateRole(ctx, id.AccountID, in.RoleName, in.Description, maxSession)
 	})
@@ -163,7 +123,7 @@ func registerRoleOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		return &iamshape.UpdateRoleDescriptionOutput{Role: rolPtr(roleShape(r, false))}, nil
+		return &iamshape.UpdateRoleDescriptionOutput{Role: ptr(roleShape(r, false))}, nil
 	})
 
 	api.Handle(srv, "UpdateAssumeRolePolicy", func(ctx context.Context, c api.Caller, in *iamshape.UpdateAssumeRolePolicyInput) (*iamshape.UpdateAssumeRolePolicyOutput, error) {

@@ -6,7 +6,6 @@ import (
 	"github.com/iamd/iamd/internal/api"
 	"github.com/iamd/iamd/internal/api/iamshape"
 	"github.com/iamd/iamd/internal/iam"
-	"github.com/iamd/iamd/internal/store"
 )
 
 // instanceProfileShape converts a profile; its Roles list is always sent
@@ -18,25 +17,10 @@ func instanceProfileShape(ip iam.InstanceProfile) iamshape.InstanceProfile {
 		InstanceProfileId:   ip.ID,
 		Arn:                 ip.ARN,
 		CreateDate:          ip.CreatedAt,
-		Roles:               make([]iamshape.Role, len(ip.Roles)),
+		Roles:               shapes(ip.Roles, listedRole),
 		Tags:                tagsOut(ip.Tags),
 	}
-	for i, r := range ip.Roles {
-		out.Roles[i] = roleShape(r, false)
-	}
 	return out
-}
-
-func instanceProfileShapes(ips []iam.InstanceProfile) ([]iamshape.InstanceProfile, string) {
-	out := make([]iamshape.InstanceProfile, len(ips))
-	for i, ip := range ips {
-		out[i] = instanceProfileShape(ip)
-	}
-	var last string
-	if len(ips) > 0 {
-		last = store.NameKey(ips[len(ips)-1].Name)
-	}
-	return out, last
 }
 
 func registerInstanceProfileOps(srv *api.Server, d Deps) {
@@ -45,7 +29,7 @@ func registerInstanceProfileOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		ip, err := d.IAM.CreateInstanceProfile(ctx, id.AccountID, in.InstanceProfileName, rolStr(in.Path), tagsIn(in.Tags))
+		ip, err := d.IAM.CreateInstanceProfile(ctx, id.AccountID, in.InstanceProfileName, str(in.Path), tagsIn(in.Tags))
 		if err != nil {
 			return nil, err
 		}
@@ -69,18 +53,16 @@ func registerInstanceProfileOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		p, err := rolPage(in.Marker, in.MaxItems)
+		p, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
 		}
-		ips, more, err := d.IAM.ListInstanceProfiles(ctx, id.AccountID, rolStr(in.PathPrefix), p)
+		ips, more, err := d.IAM.ListInstanceProfiles(ctx, id.AccountID, str(in.PathPrefix), p)
 		if err != nil {
 			return nil, err
 		}
-		out := &iamshape.ListInstanceProfilesOutput{}
-		var last string
-		out.InstanceProfiles, last = instanceProfileShapes(ips)
-		out.IsTruncated, out.Marker = rolNextMarker(more, last)
+		out := &iamshape.ListInstanceProfilesOutput{InstanceProfiles: shapes(ips, instanceProfileShape)}
+		out.IsTruncated, out.Marker = pageEnd(more, ips, instanceProfileKey)
 		return out, nil
 	})
 
@@ -89,7 +71,7 @@ func registerInstanceProfileOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		p, err := rolPage(in.Marker, in.MaxItems)
+		p, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
 		}
@@ -97,10 +79,8 @@ func registerInstanceProfileOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		out := &iamshape.ListInstanceProfilesForRoleOutput{}
-		var last string
-		out.InstanceProfiles, last = instanceProfileShapes(ips)
-		out.IsTruncated, out.Marker = rolNextMarker(more, last)
+		out := &iamshape.ListInstanceProfilesForRoleOutput{InstanceProfiles: shapes(ips, instanceProfileShape)}
+		out.IsTruncated, out.Marker = pageEnd(more, ips, instanceProfileKey)
 		return out, nil
 	})
 

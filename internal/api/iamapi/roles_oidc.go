@@ -18,7 +18,7 @@ func registerOIDCProviderOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		return &iamshape.CreateOpenIDConnectProviderOutput{OpenIDConnectProviderArn: rolPtr(p.ARN), Tags: tagsOut(p.Tags)}, nil
+		return &iamshape.CreateOpenIDConnectProviderOutput{OpenIDConnectProviderArn: ptr(p.ARN), Tags: tagsOut(p.Tags)}, nil
 	})
 
 	api.Handle(srv, "GetOpenIDConnectProvider", func(ctx context.Context, c api.Caller, in *iamshape.GetOpenIDConnectProviderInput) (*iamshape.GetOpenIDConnectProviderOutput, error) {
@@ -32,8 +32,8 @@ func registerOIDCProviderOps(srv *api.Server, d Deps) {
 		}
 		// Both lists are always sent (empty when none), as AWS does.
 		out := &iamshape.GetOpenIDConnectProviderOutput{
-			Url: rolPtr(p.URL), ClientIDList: p.ClientIDs, ThumbprintList: p.Thumbprints,
-			CreateDate: rolPtr(p.CreatedAt), Tags: tagsOut(p.Tags),
+			Url: ptr(p.URL), ClientIDList: p.ClientIDs, ThumbprintList: p.Thumbprints,
+			CreateDate: ptr(p.CreatedAt), Tags: tagsOut(p.Tags),
 		}
 		if out.ClientIDList == nil {
 			out.ClientIDList = []string{}
@@ -55,7 +55,7 @@ func registerOIDCProviderOps(srv *api.Server, d Deps) {
 		}
 		out := &iamshape.ListOpenIDConnectProvidersOutput{OpenIDConnectProviderList: make([]iamshape.OpenIDConnectProviderListEntry, len(arns))}
 		for i, a := range arns {
-			out.OpenIDConnectProviderList[i] = iamshape.OpenIDConnectProviderListEntry{Arn: rolPtr(a)}
+			out.OpenIDConnectProviderList[i] = iamshape.OpenIDConnectProviderListEntry{Arn: ptr(a)}
 		}
 		return out, nil
 	})

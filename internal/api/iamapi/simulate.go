@@ -176,28 +176,26 @@ func simOutput(res []authz.SimResult, page api.Page) *iamshape.SimulateCustomPol
 		r := x.r
 		er := iamshape.EvaluationResult{
 			EvalActionName:       r.Action,
-			EvalResourceName:     simPtr(r.Resource),
+			EvalResourceName:     ptr(r.Resource),
 			EvalDecision:         authz.SimDecision(r.Decision),
 			MatchedStatements:    []iamshape.Statement{},
 			MissingContextValues: append([]string{}, r.Missing...),
 		}
 		for _, m := range r.Matched {
 			st := iamshape.Statement{
-				SourcePolicyId: simPtr(m.PolicyID),
-				StartPosition:  &iamshape.Position{Line: simPtr(int32(m.Start.Line)), Column: simPtr(int32(m.Start.Column))},
-				EndPosition:    &iamshape.Position{Line: simPtr(int32(m.End.Line)), Column: simPtr(int32(m.End.Column))},
+				SourcePolicyId: ptr(m.PolicyID),
+				StartPosition:  &iamshape.Position{Line: ptr(int32(m.Start.Line)), Column: ptr(int32(m.Start.Column))},
+				EndPosition:    &iamshape.Position{Line: ptr(int32(m.End.Line)), Column: ptr(int32(m.End.Column))},
 			}
 			if m.Type != "" {
-				st.SourcePolicyType = simPtr(string(m.Type))
+				st.SourcePolicyType = ptr(string(m.Type))
 			}
 			er.MatchedStatements = append(er.MatchedStatements, st)
 		}
 		if r.BoundaryAllowed != nil {
-			er.PermissionsBoundaryDecisionDetail = &iamshape.PermissionsBoundaryDecisionDetail{AllowedByPermissionsBoundary: simPtr(*r.BoundaryAllowed)}
+			er.PermissionsBoundaryDecisionDetail = &iamshape.PermissionsBoundaryDecisionDetail{AllowedByPermissionsBoundary: ptr(*r.BoundaryAllowed)}
 		}
 		out.EvaluationResults = append(out.EvaluationResults, er)
 	}
 	return out
 }
-
-func simPtr[T any](v T) *T { return &v }

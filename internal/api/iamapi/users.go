@@ -7,7 +7,6 @@ import (
 	"github.com/iamd/iamd/internal/api"
 	"github.com/iamd/iamd/internal/api/iamshape"
 	"github.com/iamd/iamd/internal/iam"
-	"github.com/iamd/iamd/internal/store"
 )
 
 // registerUsers registers the operations of the users area.
@@ -19,15 +18,6 @@ func registerUsers(srv *api.Server, d Deps) {
 	registerChangePassword(srv, d)
 }
 
-func usrStr(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-func usrPtr[T any](v T) *T { return &v }
-
 // usrTime is nil for the zero time (an absent optional date).
 func usrTime(t time.Time) *time.Time {
 	if t.IsZero() {
@@ -35,6 +25,9 @@ func usrTime(t time.Time) *time.Time {
 	}
 	return &t
 }
+
+// listedUser is a user as lists show it (no boundary, no tags).
+func listedUser(u iam.User) iamshape.User { return userShape(u, false) }
 
 // userShape converts a user; withDetails adds what only GetUser and
 // CreateUser return (permissions boundary, tags).
@@ -50,31 +43,13 @@ func userShape(u iam.User, withDetails bool) iamshape.User {
 	if withDetails {
 		if u.PermissionsBoundaryARN != "" {
 			out.PermissionsBoundary = &iamshape.AttachedPermissionsBoundary{
-				PermissionsBoundaryType: usrPtr("PermissionsBoundaryPolicy"),
-				PermissionsBoundaryArn:  usrPtr(u.PermissionsBoundaryARN),
+				PermissionsBoundaryType: ptr("PermissionsBoundaryPolicy"),
+				PermissionsBoundaryArn:  ptr(u.PermissionsBoundaryARN),
 			}
 		}
 		out.Tags = tagsOut(u.Tags)
 	}
 	return out
-}
-
-// usrPage converts api.PageFrom's result to the store's.
-func usrPage(marker *string, maxItems *int32) (store.Page, error) {
-	p, err := api.PageFrom(marker, maxItems)
-	if err != nil {
-		return store.Page{}, err
-	}
-	return store.Page{After: p.After, Limit: p.Limit}, nil
-}
-
-// usrNextMarker is the Marker and IsTruncated of a page whose last item has
-// sort key lastKey.
-func usrNextMarker(more bool, lastKey string) (*bool, *string) {
-	if !more {
-		return usrPtr(false), nil
-	}
-	return usrPtr(true), usrPtr(api.EncodeMarker(lastKey))
 }
 
 // callerUserName is the user an operation whose UserName is optional acts
@@ -97,12 +72,12 @@ func registerUserOps(srv *api.Server, d Deps) {
 			return nil, err
 		}
 		u, err := d.IAM.CreateUser(ctx, id.AccountID, iam.CreateUserInput{
-			Name: in.UserName, Path: usrStr(in.Path), PermissionsBoundary: usrStr(in.PermissionsBoundary), Tags: tagsIn(in.Tags),
+			Name: in.UserName, Path: str(in.Path), PermissionsBoundary: str(in.PermissionsBoundary), Tags: tagsIn(in.Tags),
 		})
 		if err != nil {
 			return nil, err
 		}
-		return &iamshape.CreateUserOutput{User: usrPtr(userShape(u, true))}, nil
+		return &iamshape.CreateUserOutput{User: ptr(userShape(u, true))}, nil
 	})
 
 	api.Handle(srv, "GetUser", func(ctx context.Context, c api.Caller, in *iamshape.GetUserInput) (*iamshape.GetUserOutput, error) {
@@ -133,23 +108,16 @@ func registerUserOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		p, err := usrPage(in.Marker, in.MaxItems)
+		p, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
 		}
-		users, more, err := d.IAM.ListUsers(ctx, id.AccountID, usrStr(in.PathPrefix), p)
+		users, more, err := d.IAM.ListUsers(ctx, id.AccountID, str(in.PathPrefix), p)
 		if err != nil {
 			return nil, err
 		}
-		out := &iamshape.ListUsersOutput{Users: make([]iamshape.User, len(users))}
-		for i, u := range users {
-			out.Users[i] = userShape(u, false)
-		}
-		var last string
-		if len(users) > 0 {
-			last = store.NameKey(users[len(users)-1].Name)
-		}
-		out.IsTruncated, out.Marker = usrNextMarker(more, last)
+		out := &iamshape.ListUsersOutput{Users: shapes(users, listedUser)}
+		out.IsTruncated, out.Marker = pageEnd(more, users, userKey)
 		return out, nil
 	})
 

@@ -39,7 +39,7 @@ func registerAccessKeyOps(srv *api.Server, d Deps) {
 			return nil, err
 		}
 		return &iamshape.CreateAccessKeyOutput{AccessKey: iamshape.AccessKey{
-			UserName: k.UserName, AccessKeyId: k.ID, Status: k.Status, SecretAccessKey: k.Secret, CreateDate: usrPtr(k.CreatedAt),
+			UserName: k.UserName, AccessKeyId: k.ID, Status: k.Status, SecretAccessKey: k.Secret, CreateDate: ptr(k.CreatedAt),
 		}}, nil
 	})
 
@@ -62,11 +62,11 @@ func registerAccessKeyOps(srv *api.Server, d Deps) {
 		}
 		pg, truncated, marker := api.Paginate(keys, accessKeyPageKey, p)
 		out := &iamshape.ListAccessKeysOutput{AccessKeyMetadata: make([]iamshape.AccessKeyMetadata, len(pg)),
-			IsTruncated: usrPtr(truncated), Marker: marker}
+			IsTruncated: ptr(truncated), Marker: marker}
 		for i, k := range pg {
-			m := iamshape.AccessKeyMetadata{AccessKeyId: usrPtr(k.ID), Status: usrPtr(k.Status), CreateDate: usrPtr(k.CreatedAt)}
+			m := iamshape.AccessKeyMetadata{AccessKeyId: ptr(k.ID), Status: ptr(k.Status), CreateDate: ptr(k.CreatedAt)}
 			if k.UserName != "" {
-				m.UserName = usrPtr(k.UserName)
+				m.UserName = ptr(k.UserName)
 			}
 			out.AccessKeyMetadata[i] = m
 		}
@@ -110,14 +110,14 @@ func registerAccessKeyOps(srv *api.Server, d Deps) {
 			LastUsedDate: usrTime(lu.LastUsedAt), ServiceName: lu.Service, Region: lu.Region,
 		}}
 		if lu.UserName != "" {
-			out.UserName = usrPtr(lu.UserName)
+			out.UserName = ptr(lu.UserName)
 		}
 		return out, nil
 	})
 }
 
 func loginProfileShape(lp iam.LoginProfile) iamshape.LoginProfile {
-	return iamshape.LoginProfile{UserName: lp.UserName, CreateDate: lp.CreatedAt, PasswordResetRequired: usrPtr(lp.PasswordResetRequired)}
+	return iamshape.LoginProfile{UserName: lp.UserName, CreateDate: lp.CreatedAt, PasswordResetRequired: ptr(lp.PasswordResetRequired)}
 }
 
 func registerLoginProfileOps(srv *api.Server, d Deps) {

@@ -6,27 +6,10 @@ import (
 	"github.com/iamd/iamd/internal/api"
 	"github.com/iamd/iamd/internal/api/iamshape"
 	"github.com/iamd/iamd/internal/iam"
-	"github.com/iamd/iamd/internal/store"
 )
 
 func groupShape(g iam.Group) iamshape.Group {
 	return iamshape.Group{Path: g.Path, GroupName: g.Name, GroupId: g.ID, Arn: g.ARN, CreateDate: g.CreatedAt}
-}
-
-func groupShapes(gs []iam.Group) []iamshape.Group {
-	out := make([]iamshape.Group, len(gs))
-	for i, g := range gs {
-		out[i] = groupShape(g)
-	}
-	return out
-}
-
-// lastGroupKey is the page key of the last group listed ("" if none).
-func lastGroupKey(gs []iam.Group) string {
-	if len(gs) == 0 {
-		return ""
-	}
-	return store.NameKey(gs[len(gs)-1].Name)
 }
 
 func registerGroupOps(srv *api.Server, d Deps) {
@@ -35,7 +18,7 @@ func registerGroupOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		g, err := d.IAM.CreateGroup(ctx, id.AccountID, in.GroupName, usrStr(in.Path))
+		g, err := d.IAM.CreateGroup(ctx, id.AccountID, in.GroupName, str(in.Path))
 		if err != nil {
 			return nil, err
 		}
@@ -47,7 +30,7 @@ func registerGroupOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		p, err := usrPage(in.Marker, in.MaxItems)
+		p, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
 		}
@@ -55,15 +38,8 @@ func registerGroupOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		out := &iamshape.GetGroupOutput{Group: groupShape(g), Users: make([]iamshape.User, len(users))}
-		for i, u := range users {
-			out.Users[i] = userShape(u, false)
-		}
-		var last string
-		if len(users) > 0 {
-			last = store.NameKey(users[len(users)-1].Name)
-		}
-		out.IsTruncated, out.Marker = usrNextMarker(more, last)
+		out := &iamshape.GetGroupOutput{Group: groupShape(g), Users: shapes(users, listedUser)}
+		out.IsTruncated, out.Marker = pageEnd(more, users, userKey)
 		return out, nil
 	})
 
@@ -72,16 +48,16 @@ func registerGroupOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		p, err := usrPage(in.Marker, in.MaxItems)
+		p, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
 		}
-		gs, more, err := d.IAM.ListGroups(ctx, id.AccountID, usrStr(in.PathPrefix), p)
+		gs, more, err := d.IAM.ListGroups(ctx, id.AccountID, str(in.PathPrefix), p)
 		if err != nil {
 			return nil, err
 		}
-		out := &iamshape.ListGroupsOutput{Groups: groupShapes(gs)}
-		out.IsTruncated, out.Marker = usrNextMarker(more, lastGroupKey(gs))
+		out := &iamshape.ListGroupsOutput{Groups: shapes(gs, groupShape)}
+		out.IsTruncated, out.Marker = pageEnd(more, gs, groupKey)
 		return out, nil
 	})
 
@@ -122,7 +98,7 @@ func registerGroupOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		p, err := usrPage(in.Marker, in.MaxItems)
+		p, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
 		}
@@ -130,8 +106,8 @@ func registerGroupOps(srv *api.Server, d Deps) {
 		if err != nil {
 			return nil, err
 		}
-		out := &iamshape.ListGroupsForUserOutput{Groups: groupShapes(gs)}
-		out.IsTruncated, out.Marker = usrNextMarker(more, lastGroupKey(gs))
+		out := &iamshape.ListGroupsForUserOutput{Groups: shapes(gs, groupShape)}
+		out.IsTruncated, out.Marker = pageEnd(more, gs, groupKey)
 		return out, nil
 	})
 }
