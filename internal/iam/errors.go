@@ -86,3 +86,14 @@ func InvalidInput(format string, args ...any) *Error {
 func ValidationError(format string, args ...any) *Error {
 	return newErr(CodeValidationError, format, args...)
 }
+
+// firstInvalid is the first failed check of several, in order, or nil:
+// the checks of an operation's parameters run before any transaction.
+func firstInvalid(checks ...*Error) error {
+	for _, err := range checks {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

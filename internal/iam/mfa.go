@@ -197,13 +197,7 @@ func validateCodes(code1, code2 string) *Error {
 // the root) once code1 and code2 are the device's codes of two consecutive
 // time steps near now. Neither code is accepted again afterwards.
 func (s *Service) EnableMFADevice(ctx context.Context, accountID, userName, serial, code1, code2 string) error {
-	if err := validateMFAOwner(userName); err != nil {
-		return err
-	}
-	if err := ValidateSerialNumber(serial); err != nil {
-		return err
-	}
-	if err := validateCodes(code1, code2); err != nil {
+	if err := firstInvalid(validateMFAOwner(userName), ValidateSerialNumber(serial), validateCodes(code1, code2)); err != nil {
 		return err
 	}
 	now := s.clock()
@@ -242,13 +236,7 @@ func (s *Service) EnableMFADevice(ctx context.Context, accountID, userName, seri
 // must be consecutive codes within five minutes of now and newer than any
 // code used before.
 func (s *Service) ResyncMFADevice(ctx context.Context, accountID, userName, serial, code1, code2 string) error {
-	if err := validateMFAOwner(userName); err != nil {
-		return err
-	}
-	if err := ValidateSerialNumber(serial); err != nil {
-		return err
-	}
-	if err := validateCodes(code1, code2); err != nil {
+	if err := firstInvalid(validateMFAOwner(userName), ValidateSerialNumber(serial), validateCodes(code1, code2)); err != nil {
 		return err
 	}
 	now := s.clock()
@@ -283,10 +271,7 @@ func (s *Service) ResyncMFADevice(ctx context.Context, accountID, userName, seri
 // DeactivateMFADevice removes a device from the user (userName "" = the
 // root) it is assigned to; the device itself remains, unassigned.
 func (s *Service) DeactivateMFADevice(ctx context.Context, accountID, userName, serial string) error {
-	if err := validateMFAOwner(userName); err != nil {
-		return err
-	}
-	if err := ValidateSerialNumber(serial); err != nil {
+	if err := firstInvalid(validateMFAOwner(userName), ValidateSerialNumber(serial)); err != nil {
 		return err
 	}
 	return s.tx(ctx, func(tx store.Txn) error {

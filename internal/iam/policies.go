@@ -187,6 +187,20 @@ func resolvePolicy(ctx context.Context, tx store.Txn, accountID, arn string, not
 	return policyRef{arn: arn, local: p}, nil
 }
 
+// modifiablePolicy resolves policyARN for operation op, which changes the
+// policy: a customer managed policy of accountID, as NoSuchEntity when
+// absent; an AWS managed policy is PolicyNotModifiable.
+func modifiablePolicy(ctx context.Context, tx store.Txn, accountID, policyARN, op string) (store.ManagedPolicy, error) {
+	ref, err := resolvePolicy(ctx, tx, accountID, policyARN, policyNotFound)
+	if err != nil {
+		return store.ManagedPolicy{}, err
+	}
+	if ref.aws != nil {
+		return store.ManagedPolicy{}, PolicyNotModifiable(RootARN(accountID), op, policyARN)
+	}
+	return ref.local, nil
+}
+
 // requireManagedPolicy checks that policyARN names a managed policy that
 // accountID may attach or use as a permissions boundary (an AWS managed
 // policy, or a customer managed policy of the account). Errors are AWS's:
@@ -448,14 +462,10 @@ func sortPolicies(ps []Policy) {
 // used as a permissions boundary and has no version besides the default.
 func (s *Service) DeletePolicy(ctx context.Context, accountID, policyARN string) error {
 	return s.tx(ctx, func(tx store.Txn) error {
-		ref, err := resolvePolicy(ctx, tx, accountID, policyARN, policyNotFound)
+		p, err := modifiablePolicy(ctx, tx, accountID, policyARN, "DeletePolicy")
 		if err != nil {
 			return err
 		}
-		if ref.aws != nil {
-			return PolicyNotModifiable(RootARN(accountID), "DeletePolicy", policyARN)
-		}
-		p := ref.local
 		roles, err := tx.CountRolesWithPermissionsBoundary(ctx, accountID, p.ARN)
 		if err != nil {
 			return err
@@ -487,14 +497,10 @@ func (s *Service) CreatePolicyVersion(ctx context.Context, accountID, policyARN,
 	now := s.clock()
 	var out PolicyVersion
 	err := s.tx(ctx, func(tx store.Txn) error {
-		ref, err := resolvePolicy(ctx, tx, accountID, policyARN, policyNotFound)
+		p, err := modifiablePolicy(ctx, tx, accountID, policyARN, "CreatePolicyVersion")
 		if err != nil {
 			return err
 		}
-		if ref.aws != nil {
-			return PolicyNotModifiable(RootARN(accountID), "CreatePolicyVersion", policyARN)
-		}
-		p := ref.local
 		versions, err := tx.ListPolicyVersions(ctx, accountID, p.ID)
 		if err != nil {
 			return err
@@ -589,20 +595,17 @@ func (s *Service) policyVersions(ctx context.Context, tx store.Txn, p store.Mana
 // DeletePolicyVersion deletes a version other than the default.
 func (s *Service) DeletePolicyVersion(ctx context.Context, accountID, policyARN, versionID string) error {
 	return s.tx(ctx, func(tx store.Txn) error {
-		ref, err := resolvePolicy(ctx, tx, accountID, policyARN, policyNotFound)
+		p, err := modifiablePolicy(ctx, tx, accountID, policyARN, "DeletePolicyVersion")
 		if err != nil {
 			return err
 		}
-		if ref.aws != nil {
-			return PolicyNotModifiable(RootARN(accountID), "DeletePolicyVersion", policyARN)
-		}
-		if _, err := tx.GetPolicyVersion(ctx, accountID, ref.local.ID, versionID); err != nil {
+		if _, err := tx.GetPolicyVersion(ctx, accountID, p.ID, versionID); err != nil {
 			return mapStoreErr(err, policyVersionNotFound(policyARN, versionID), nil)
 		}
-		if versionID == ref.local.DefaultVersionID {
+		if versionID == p.DefaultVersionID {
 			return DeleteConflict("Cannot delete the default version of a policy.")
 		}
-		return mapStoreErr(tx.DeletePolicyVersion(ctx, accountID, ref.local.ID, versionID), policyVersionNotFound(policyARN, versionID), nil)
+		return mapStoreErr(tx.DeletePolicyVersion(ctx, accountID, p.ID, versionID), policyVersionNotFound(policyARN, versionID), nil)
 	})
 }
 
@@ -610,17 +613,14 @@ func (s *Service) DeletePolicyVersion(ctx context.Context, accountID, policyARN,
 func (s *Service) SetDefaultPolicyVersion(ctx context.Context, accountID, policyARN, versionID string) error {
 	now := s.clock()
 	return s.tx(ctx, func(tx store.Txn) error {
-		ref, err := resolvePolicy(ctx, tx, accountID, policyARN, policyNotFound)
+		p, err := modifiablePolicy(ctx, tx, accountID, policyARN, "SetDefaultPolicyVersion")
 		if err != nil {
 			return err
 		}
-		if ref.aws != nil {
-			return PolicyNotModifiable(RootARN(accountID), "SetDefaultPolicyVersion", policyARN)
-		}
-		if _, err := tx.GetPolicyVersion(ctx, accountID, ref.local.ID, versionID); err != nil {
+		if _, err := tx.GetPolicyVersion(ctx, accountID, p.ID, versionID); err != nil {
 			return mapStoreErr(err, policyVersionNotFound(policyARN, versionID), nil)
 		}
-		return tx.UpdatePolicyVersions(ctx, accountID, ref.local.ID, versionID, ref.local.LastVersion, now)
+		return tx.UpdatePolicyVersions(ctx, accountID, p.ID, versionID, p.LastVersion, now)
 	})
 }
 

@@ -24,25 +24,44 @@ func principalNotFound(kind, name string) *Error {
 	return NoSuchEntity("The %s with name %s cannot be found.", kind, name)
 }
 
+// errUnknownPrincipalKind is readPrincipal's answer for a kind other than
+// user, group or role.
+var errUnknownPrincipalKind = errors.New("iam: unknown principal kind")
+
+// readPrincipal reads a user, group or role by name, or by unique ID when
+// byID, with the store's getter for its kind.
+func readPrincipal(ctx context.Context, tx store.Txn, accountID, kind, key string, byID bool) (policyPrincipal, error) {
+	switch kind {
+	case store.PrincipalUser:
+		get := tx.GetUserByName
+		if byID {
+			get = tx.GetUserByID
+		}
+		u, err := get(ctx, accountID, key)
+		return policyPrincipal{kind, u.ID, u.Name, u.Path}, err
+	case store.PrincipalGroup:
+		get := tx.GetGroupByName
+		if byID {
+			get = tx.GetGroupByID
+		}
+		g, err := get(ctx, accountID, key)
+		return policyPrincipal{kind, g.ID, g.Name, g.Path}, err
+	case store.PrincipalRole:
+		get := tx.GetRoleByName
+		if byID {
+			get = tx.GetRoleByID
+		}
+		r, err := get(ctx, accountID, key)
+		return policyPrincipal{kind, r.ID, r.Name, r.Path}, err
+	}
+	return policyPrincipal{}, errUnknownPrincipalKind
+}
+
 // principalByName finds a user, group or role of the account by name
 // (case-insensitively), or NoSuchEntity in AWS's words.
 func principalByName(ctx context.Context, tx store.Txn, accountID, kind, name string) (policyPrincipal, error) {
-	var p policyPrincipal
-	var err error
-	switch kind {
-	case store.PrincipalUser:
-		var u store.User
-		u, err = tx.GetUserByName(ctx, accountID, name)
-		p = policyPrincipal{kind, u.ID, u.Name, u.Path}
-	case store.PrincipalGroup:
-		var g store.Group
-		g, err = tx.GetGroupByName(ctx, accountID, name)
-		p = policyPrincipal{kind, g.ID, g.Name, g.Path}
-	case store.PrincipalRole:
-		var r store.Role
-		r, err = tx.GetRoleByName(ctx, accountID, name)
-		p = policyPrincipal{kind, r.ID, r.Name, r.Path}
-	default:
+	p, err := readPrincipal(ctx, tx, accountID, kind, name, false)
+	if errors.Is(err, errUnknownPrincipalKind) {
 		return policyPrincipal{}, internalError(errors.New("iam: unknown principal kind " + kind))
 	}
 	if err != nil {
@@ -52,25 +71,14 @@ func principalByName(ctx context.Context, tx store.Txn, accountID, kind, name st
 }
 
 // principalByID finds a principal by unique ID; ok is false when it no
-// longer exists.
+// longer exists. An unknown kind is found, empty (no such principal is
+// ever recorded).
 func principalByID(ctx context.Context, tx store.Txn, accountID, kind, id string) (policyPrincipal, bool, error) {
-	var p policyPrincipal
-	var err error
-	switch kind {
-	case store.PrincipalUser:
-		var u store.User
-		u, err = tx.GetUserByID(ctx, accountID, id)
-		p = policyPrincipal{kind, u.ID, u.Name, u.Path}
-	case store.PrincipalGroup:
-		var g store.Group
-		g, err = tx.GetGroupByID(ctx, accountID, id)
-		p = policyPrincipal{kind, g.ID, g.Name, g.Path}
-	case store.PrincipalRole:
-		var r store.Role
-		r, err = tx.GetRoleByID(ctx, accountID, id)
-		p = policyPrincipal{kind, r.ID, r.Name, r.Path}
-	}
-	if errors.Is(err, store.ErrNotFound) {
+	p, err := readPrincipal(ctx, tx, accountID, kind, id, true)
+	switch {
+	case errors.Is(err, errUnknownPrincipalKind):
+		return policyPrincipal{}, true, nil
+	case errors.Is(err, store.ErrNotFound):
 		return policyPrincipal{}, false, nil
 	}
 	return p, err == nil, err

@@ -36,6 +36,18 @@ func getInstanceProfile(ctx context.Context, tx store.Txn, accountID, name strin
 	return ip, mapStoreErr(err, noSuchInstanceProfile(name), nil)
 }
 
+// profileAndRole reads the profile and the role of AddRoleToInstanceProfile
+// and RemoveRoleFromInstanceProfile inside a Tx, each as NoSuchEntity when
+// absent (the profile first).
+func profileAndRole(ctx context.Context, tx store.Txn, accountID, profileName, roleName string) (store.InstanceProfile, store.Role, error) {
+	ip, err := getInstanceProfile(ctx, tx, accountID, profileName)
+	if err != nil {
+		return store.InstanceProfile{}, store.Role{}, err
+	}
+	r, err := getRole(ctx, tx, accountID, roleName)
+	return ip, r, err
+}
+
 // listedRole is a role as it appears inside a list (ListRoles, an instance
 // profile's Roles): without tags, boundary and last use.
 func listedRole(ctx context.Context, tx store.Txn, r store.Role) (Role, error) {
@@ -71,6 +83,20 @@ func instanceProfileView(ctx context.Context, tx store.Txn, ip store.InstancePro
 			return InstanceProfile{}, err
 		}
 		out.Tags = tagsFromStore(tags)
+	}
+	return out, nil
+}
+
+// listedInstanceProfiles is a page of profiles as lists show them (their
+// roles, no tags).
+func listedInstanceProfiles(ctx context.Context, tx store.Txn, ips []store.InstanceProfile) ([]InstanceProfile, error) {
+	out := make([]InstanceProfile, 0, len(ips))
+	for _, ip := range ips {
+		v, err := instanceProfileView(ctx, tx, ip, false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
 	}
 	return out, nil
 }
@@ -153,15 +179,9 @@ func (s *Service) ListInstanceProfiles(ctx context.Context, accountID, pathPrefi
 		if err != nil {
 			return err
 		}
-		out, more = make([]InstanceProfile, 0, len(ips)), m
-		for _, ip := range ips {
-			v, err := instanceProfileView(ctx, tx, ip, false)
-			if err != nil {
-				return err
-			}
-			out = append(out, v)
-		}
-		return nil
+		more = m
+		out, err = listedInstanceProfiles(ctx, tx, ips)
+		return err
 	})
 	return out, more, err
 }
@@ -183,15 +203,9 @@ func (s *Service) ListInstanceProfilesForRole(ctx context.Context, accountID, ro
 		if err != nil {
 			return err
 		}
-		out, more = make([]InstanceProfile, 0, len(ips)), m
-		for _, ip := range ips {
-			v, err := instanceProfileView(ctx, tx, ip, false)
-			if err != nil {
-				return err
-			}
-			out = append(out, v)
-		}
-		return nil
+		more = m
+		out, err = listedInstanceProfiles(ctx, tx, ips)
+		return err
 	})
 	return out, more, err
 }
@@ -220,18 +234,11 @@ func (s *Service) DeleteInstanceProfile(ctx context.Context, accountID, name str
 // AddRoleToInstanceProfile puts a role in a profile. A profile holds one
 // role: a second (or the same one again) is LimitExceeded, as in AWS.
 func (s *Service) AddRoleToInstanceProfile(ctx context.Context, accountID, profileName, roleName string) error {
-	if err := ValidateInstanceProfileName(profileName); err != nil {
-		return err
-	}
-	if err := ValidateRoleName(roleName); err != nil {
+	if err := firstInvalid(ValidateInstanceProfileName(profileName), ValidateRoleName(roleName)); err != nil {
 		return err
 	}
 	return s.tx(ctx, func(tx store.Txn) error {
-		ip, err := getInstanceProfile(ctx, tx, accountID, profileName)
-		if err != nil {
-			return err
-		}
-		r, err := getRole(ctx, tx, accountID, roleName)
+		ip, r, err := profileAndRole(ctx, tx, accountID, profileName, roleName)
 		if err != nil {
 			return err
 		}
@@ -249,18 +256,11 @@ func (s *Service) AddRoleToInstanceProfile(ctx context.Context, accountID, profi
 // RemoveRoleFromInstanceProfile empties a profile of the named role; a role
 // the profile does not hold is NoSuchEntity.
 func (s *Service) RemoveRoleFromInstanceProfile(ctx context.Context, accountID, profileName, roleName string) error {
-	if err := ValidateInstanceProfileName(profileName); err != nil {
-		return err
-	}
-	if err := ValidateRoleName(roleName); err != nil {
+	if err := firstInvalid(ValidateInstanceProfileName(profileName), ValidateRoleName(roleName)); err != nil {
 		return err
 	}
 	return s.tx(ctx, func(tx store.Txn) error {
-		ip, err := getInstanceProfile(ctx, tx, accountID, profileName)
-		if err != nil {
-			return err
-		}
-		r, err := getRole(ctx, tx, accountID, roleName)
+		ip, r, err := profileAndRole(ctx, tx, accountID, profileName, roleName)
 		if err != nil {
 			return err
 		}

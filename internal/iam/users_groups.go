@@ -50,6 +50,17 @@ func lookupGroup(ctx context.Context, tx store.Txn, accountID, name string) (sto
 	return g, mapStoreErr(err, noSuchGroup(name), nil)
 }
 
+// groupAndUser reads the group and the user of a membership change inside a
+// Tx, each as NoSuchEntity when absent (the group first).
+func groupAndUser(ctx context.Context, tx store.Txn, accountID, groupName, userName string) (store.Group, store.User, error) {
+	g, err := lookupGroup(ctx, tx, accountID, groupName)
+	if err != nil {
+		return store.Group{}, store.User{}, err
+	}
+	u, err := lookupUser(ctx, tx, accountID, userName)
+	return g, u, err
+}
+
 // CreateGroup creates a group (CreateGroup): EntityAlreadyExists when the
 // name is taken ignoring case, LimitExceeded past GroupsPerAccount.
 func (s *Service) CreateGroup(ctx context.Context, accountID, name, path string) (Group, error) {
@@ -213,18 +224,11 @@ func (s *Service) DeleteGroup(ctx context.Context, accountID, name string) error
 // again succeeds without change, as in AWS; a user in GroupsPerUser groups
 // already is LimitExceeded.
 func (s *Service) AddUserToGroup(ctx context.Context, accountID, groupName, userName string) error {
-	if err := ValidateGroupName(groupName); err != nil {
-		return err
-	}
-	if err := ValidateExistingUserName(userName); err != nil {
+	if err := firstInvalid(ValidateGroupName(groupName), ValidateExistingUserName(userName)); err != nil {
 		return err
 	}
 	return s.tx(ctx, func(tx store.Txn) error {
-		g, err := lookupGroup(ctx, tx, accountID, groupName)
-		if err != nil {
-			return err
-		}
-		u, err := lookupUser(ctx, tx, accountID, userName)
+		g, u, err := groupAndUser(ctx, tx, accountID, groupName, userName)
 		if err != nil {
 			return err
 		}
@@ -246,18 +250,11 @@ func (s *Service) AddUserToGroup(ctx context.Context, accountID, groupName, user
 // RemoveUserFromGroup ends a membership (RemoveUserFromGroup); a user who
 // is not a member is NoSuchEntity.
 func (s *Service) RemoveUserFromGroup(ctx context.Context, accountID, groupName, userName string) error {
-	if err := ValidateGroupName(groupName); err != nil {
-		return err
-	}
-	if err := ValidateExistingUserName(userName); err != nil {
+	if err := firstInvalid(ValidateGroupName(groupName), ValidateExistingUserName(userName)); err != nil {
 		return err
 	}
 	return s.tx(ctx, func(tx store.Txn) error {
-		g, err := lookupGroup(ctx, tx, accountID, groupName)
-		if err != nil {
-			return err
-		}
-		u, err := lookupUser(ctx, tx, accountID, userName)
+		g, u, err := groupAndUser(ctx, tx, accountID, groupName, userName)
 		if err != nil {
 			return err
 		}
