@@ -12,25 +12,13 @@ import (
 // the password policy, STS preferences, GetAccountSummary, the credential
 // report (account_report.go) and MFA devices (account_mfa.go).
 func registerAccount(srv *api.Server, d Deps) {
-	api.Handle(srv, "CreateAccountAlias", func(ctx context.Context, c api.Caller, in *iamshape.CreateAccountAliasInput) (*iamshape.CreateAccountAliasOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "CreateAccountAlias", func(ctx context.Context, id *iam.Identity, in *iamshape.CreateAccountAliasInput) (*iamshape.CreateAccountAliasOutput, error) {
 		return &iamshape.CreateAccountAliasOutput{}, d.IAM.CreateAccountAlias(ctx, id.AccountID, in.AccountAlias)
 	})
-	api.Handle(srv, "DeleteAccountAlias", func(ctx context.Context, c api.Caller, in *iamshape.DeleteAccountAliasInput) (*iamshape.DeleteAccountAliasOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "DeleteAccountAlias", func(ctx context.Context, id *iam.Identity, in *iamshape.DeleteAccountAliasInput) (*iamshape.DeleteAccountAliasOutput, error) {
 		return &iamshape.DeleteAccountAliasOutput{}, d.IAM.DeleteAccountAlias(ctx, id.AccountID, in.AccountAlias)
 	})
-	api.Handle(srv, "ListAccountAliases", func(ctx context.Context, c api.Caller, in *iamshape.ListAccountAliasesInput) (*iamshape.ListAccountAliasesOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "ListAccountAliases", func(ctx context.Context, id *iam.Identity, in *iamshape.ListAccountAliasesInput) (*iamshape.ListAccountAliasesOutput, error) {
 		p, err := api.PageFrom(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
@@ -45,11 +33,7 @@ func registerAccount(srv *api.Server, d Deps) {
 		return &iamshape.ListAccountAliasesOutput{AccountAliases: nonNil(page), IsTruncated: &truncated, Marker: next}, nil
 	})
 
-	api.Handle(srv, "UpdateAccountPasswordPolicy", func(ctx context.Context, c api.Caller, in *iamshape.UpdateAccountPasswordPolicyInput) (*iamshape.UpdateAccountPasswordPolicyOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "UpdateAccountPasswordPolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.UpdateAccountPasswordPolicyInput) (*iamshape.UpdateAccountPasswordPolicyOutput, error) {
 		pin := iam.PasswordPolicyInput{
 			MinimumPasswordLength:      acctIntPtr(in.MinimumPasswordLength),
 			RequireSymbols:             in.RequireSymbols,
@@ -63,30 +47,18 @@ func registerAccount(srv *api.Server, d Deps) {
 		}
 		return &iamshape.UpdateAccountPasswordPolicyOutput{}, d.IAM.UpdateAccountPasswordPolicy(ctx, id.AccountID, pin)
 	})
-	api.Handle(srv, "GetAccountPasswordPolicy", func(ctx context.Context, c api.Caller, in *iamshape.GetAccountPasswordPolicyInput) (*iamshape.GetAccountPasswordPolicyOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "GetAccountPasswordPolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.GetAccountPasswordPolicyInput) (*iamshape.GetAccountPasswordPolicyOutput, error) {
 		p, err := d.IAM.GetAccountPasswordPolicy(ctx, id.AccountID)
 		if err != nil {
 			return nil, err
 		}
 		return &iamshape.GetAccountPasswordPolicyOutput{PasswordPolicy: passwordPolicyShape(p)}, nil
 	})
-	api.Handle(srv, "DeleteAccountPasswordPolicy", func(ctx context.Context, c api.Caller, in *iamshape.DeleteAccountPasswordPolicyInput) (*iamshape.DeleteAccountPasswordPolicyOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "DeleteAccountPasswordPolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.DeleteAccountPasswordPolicyInput) (*iamshape.DeleteAccountPasswordPolicyOutput, error) {
 		return &iamshape.DeleteAccountPasswordPolicyOutput{}, d.IAM.DeleteAccountPasswordPolicy(ctx, id.AccountID)
 	})
 
-	api.Handle(srv, "SetSecurityTokenServicePreferences", func(ctx context.Context, c api.Caller, in *iamshape.SetSecurityTokenServicePreferencesInput) (*iamshape.SetSecurityTokenServicePreferencesOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "SetSecurityTokenServicePreferences", func(ctx context.Context, id *iam.Identity, in *iamshape.SetSecurityTokenServicePreferencesInput) (*iamshape.SetSecurityTokenServicePreferencesOutput, error) {
 		return &iamshape.SetSecurityTokenServicePreferencesOutput{}, d.IAM.SetSecurityTokenServicePreferences(ctx, id.AccountID, in.GlobalEndpointTokenVersion)
 	})
 

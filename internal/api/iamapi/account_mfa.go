@@ -50,11 +50,7 @@ func mfaDeviceUserName(accountID string, d iam.MFADevice) string {
 }
 
 func registerMFA(srv *api.Server, d Deps) {
-	api.Handle(srv, "CreateVirtualMFADevice", func(ctx context.Context, c api.Caller, in *iamshape.CreateVirtualMFADeviceInput) (*iamshape.CreateVirtualMFADeviceOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "CreateVirtualMFADevice", func(ctx context.Context, id *iam.Identity, in *iamshape.CreateVirtualMFADeviceInput) (*iamshape.CreateVirtualMFADeviceOutput, error) {
 		dev, err := d.IAM.CreateVirtualMFADevice(ctx, id.AccountID, str(in.Path), in.VirtualMFADeviceName, tagsIn(in.Tags))
 		if err != nil {
 			return nil, err
@@ -68,45 +64,25 @@ func registerMFA(srv *api.Server, d Deps) {
 		}
 		return &iamshape.CreateVirtualMFADeviceOutput{VirtualMFADevice: out}, nil
 	})
-	api.Handle(srv, "EnableMFADevice", func(ctx context.Context, c api.Caller, in *iamshape.EnableMFADeviceInput) (*iamshape.EnableMFADeviceOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "EnableMFADevice", func(ctx context.Context, id *iam.Identity, in *iamshape.EnableMFADeviceInput) (*iamshape.EnableMFADeviceOutput, error) {
 		return &iamshape.EnableMFADeviceOutput{}, d.IAM.EnableMFADevice(ctx, id.AccountID, in.UserName, in.SerialNumber,
 			in.AuthenticationCode1, in.AuthenticationCode2)
 	})
-	api.Handle(srv, "ResyncMFADevice", func(ctx context.Context, c api.Caller, in *iamshape.ResyncMFADeviceInput) (*iamshape.ResyncMFADeviceOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "ResyncMFADevice", func(ctx context.Context, id *iam.Identity, in *iamshape.ResyncMFADeviceInput) (*iamshape.ResyncMFADeviceOutput, error) {
 		return &iamshape.ResyncMFADeviceOutput{}, d.IAM.ResyncMFADevice(ctx, id.AccountID, in.UserName, in.SerialNumber,
 			in.AuthenticationCode1, in.AuthenticationCode2)
 	})
-	api.Handle(srv, "DeactivateMFADevice", func(ctx context.Context, c api.Caller, in *iamshape.DeactivateMFADeviceInput) (*iamshape.DeactivateMFADeviceOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "DeactivateMFADevice", func(ctx context.Context, id *iam.Identity, in *iamshape.DeactivateMFADeviceInput) (*iamshape.DeactivateMFADeviceOutput, error) {
 		user, err := mfaUserName(id, in.UserName)
 		if err != nil {
 			return nil, err
 		}
 		return &iamshape.DeactivateMFADeviceOutput{}, d.IAM.DeactivateMFADevice(ctx, id.AccountID, user, in.SerialNumber)
 	})
-	api.Handle(srv, "DeleteVirtualMFADevice", func(ctx context.Context, c api.Caller, in *iamshape.DeleteVirtualMFADeviceInput) (*iamshape.DeleteVirtualMFADeviceOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "DeleteVirtualMFADevice", func(ctx context.Context, id *iam.Identity, in *iamshape.DeleteVirtualMFADeviceInput) (*iamshape.DeleteVirtualMFADeviceOutput, error) {
 		return &iamshape.DeleteVirtualMFADeviceOutput{}, d.IAM.DeleteVirtualMFADevice(ctx, id.AccountID, in.SerialNumber)
 	})
-	api.Handle(srv, "ListMFADevices", func(ctx context.Context, c api.Caller, in *iamshape.ListMFADevicesInput) (*iamshape.ListMFADevicesOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "ListMFADevices", func(ctx context.Context, id *iam.Identity, in *iamshape.ListMFADevicesInput) (*iamshape.ListMFADevicesOutput, error) {
 		user, err := mfaUserName(id, in.UserName)
 		if err != nil {
 			return nil, err
@@ -128,11 +104,7 @@ func registerMFA(srv *api.Server, d Deps) {
 		out.IsTruncated, out.Marker = pageEnd(more, devs, mfaDeviceKey)
 		return out, nil
 	})
-	api.Handle(srv, "ListVirtualMFADevices", func(ctx context.Context, c api.Caller, in *iamshape.ListVirtualMFADevicesInput) (*iamshape.ListVirtualMFADevicesOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "ListVirtualMFADevices", func(ctx context.Context, id *iam.Identity, in *iamshape.ListVirtualMFADevicesInput) (*iamshape.ListVirtualMFADevicesOutput, error) {
 		p, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
@@ -148,11 +120,7 @@ func registerMFA(srv *api.Server, d Deps) {
 		out.IsTruncated, out.Marker = pageEnd(more, devs, mfaDeviceKey)
 		return out, nil
 	})
-	api.Handle(srv, "GetMFADevice", func(ctx context.Context, c api.Caller, in *iamshape.GetMFADeviceInput) (*iamshape.GetMFADeviceOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "GetMFADevice", func(ctx context.Context, id *iam.Identity, in *iamshape.GetMFADeviceInput) (*iamshape.GetMFADeviceOutput, error) {
 		user, err := mfaUserName(id, in.UserName)
 		if err != nil {
 			return nil, err
@@ -167,25 +135,13 @@ func registerMFA(srv *api.Server, d Deps) {
 		}
 		return out, nil
 	})
-	api.Handle(srv, "TagMFADevice", func(ctx context.Context, c api.Caller, in *iamshape.TagMFADeviceInput) (*iamshape.TagMFADeviceOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "TagMFADevice", func(ctx context.Context, id *iam.Identity, in *iamshape.TagMFADeviceInput) (*iamshape.TagMFADeviceOutput, error) {
 		return &iamshape.TagMFADeviceOutput{}, d.IAM.TagMFADevice(ctx, id.AccountID, in.SerialNumber, tagsIn(in.Tags))
 	})
-	api.Handle(srv, "UntagMFADevice", func(ctx context.Context, c api.Caller, in *iamshape.UntagMFADeviceInput) (*iamshape.UntagMFADeviceOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "UntagMFADevice", func(ctx context.Context, id *iam.Identity, in *iamshape.UntagMFADeviceInput) (*iamshape.UntagMFADeviceOutput, error) {
 		return &iamshape.UntagMFADeviceOutput{}, d.IAM.UntagMFADevice(ctx, id.AccountID, in.SerialNumber, in.TagKeys)
 	})
-	api.Handle(srv, "ListMFADeviceTags", func(ctx context.Context, c api.Caller, in *iamshape.ListMFADeviceTagsInput) (*iamshape.ListMFADeviceTagsOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "ListMFADeviceTags", func(ctx context.Context, id *iam.Identity, in *iamshape.ListMFADeviceTagsInput) (*iamshape.ListMFADeviceTagsOutput, error) {
 		tags, truncated, marker, err := listTagsPage(in.Marker, in.MaxItems, func() ([]iam.Tag, error) {
 			return d.IAM.ListMFADeviceTags(ctx, id.AccountID, in.SerialNumber)
 		})

@@ -5,14 +5,11 @@ import (
 
 	"github.com/iamd/iamd/internal/api"
 	"github.com/iamd/iamd/internal/api/iamshape"
+	"github.com/iamd/iamd/internal/iam"
 )
 
 func registerCredentialReport(srv *api.Server, d Deps) {
-	api.Handle(srv, "GenerateCredentialReport", func(ctx context.Context, c api.Caller, in *iamshape.GenerateCredentialReportInput) (*iamshape.GenerateCredentialReportOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "GenerateCredentialReport", func(ctx context.Context, id *iam.Identity, in *iamshape.GenerateCredentialReportInput) (*iamshape.GenerateCredentialReportOutput, error) {
 		state, desc, err := d.IAM.GenerateCredentialReport(ctx, id.AccountID)
 		if err != nil {
 			return nil, err
@@ -23,11 +20,7 @@ func registerCredentialReport(srv *api.Server, d Deps) {
 		}
 		return out, nil
 	})
-	api.Handle(srv, "GetCredentialReport", func(ctx context.Context, c api.Caller, in *iamshape.GetCredentialReportInput) (*iamshape.GetCredentialReportOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "GetCredentialReport", func(ctx context.Context, id *iam.Identity, in *iamshape.GetCredentialReportInput) (*iamshape.GetCredentialReportOutput, error) {
 		r, err := d.IAM.GetCredentialReport(ctx, id.AccountID)
 		if err != nil {
 			return nil, err

@@ -5,14 +5,11 @@ import (
 
 	"github.com/iamd/iamd/internal/api"
 	"github.com/iamd/iamd/internal/api/iamshape"
+	"github.com/iamd/iamd/internal/iam"
 )
 
 func registerAccountSummary(srv *api.Server, d Deps) {
-	api.Handle(srv, "GetAccountSummary", func(ctx context.Context, c api.Caller, in *iamshape.GetAccountSummaryInput) (*iamshape.GetAccountSummaryOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "GetAccountSummary", func(ctx context.Context, id *iam.Identity, in *iamshape.GetAccountSummaryInput) (*iamshape.GetAccountSummaryOutput, error) {
 		m, err := d.IAM.GetAccountSummary(ctx, id.AccountID)
 		if err != nil {
 			return nil, err

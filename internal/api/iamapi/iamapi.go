@@ -5,6 +5,8 @@
 package iamapi
 
 import (
+	"context"
+
 	"github.com/iamd/iamd/internal/api"
 	"github.com/iamd/iamd/internal/iam"
 )
@@ -31,4 +33,16 @@ func identity(c api.Caller) (*iam.Identity, error) {
 		return nil, &iam.Error{Code: iam.CodeServiceFailure, Message: "The request processing has failed because of an unknown error, exception or failure."}
 	}
 	return id, nil
+}
+
+// handle registers an IAM operation whose handler acts for the caller's
+// identity (see identity).
+func handle[I, O any](srv *api.Server, op string, h func(ctx context.Context, id *iam.Identity, in *I) (*O, error)) {
+	api.Handle(srv, op, func(ctx context.Context, c api.Caller, in *I) (*O, error) {
+		id, err := identity(c)
+		if err != nil {
+			return nil, err
+		}
+		return h(ctx, id, in)
+	})
 }

@@ -66,11 +66,7 @@ func versionShape(v iam.PolicyVersion, withDocument bool) iamshape.PolicyVersion
 }
 
 func registerManagedPolicies(srv *api.Server, d Deps) {
-	api.Handle(srv, "CreatePolicy", func(ctx context.Context, c api.Caller, in *iamshape.CreatePolicyInput) (*iamshape.CreatePolicyOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "CreatePolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.CreatePolicyInput) (*iamshape.CreatePolicyOutput, error) {
 		p, err := d.IAM.CreatePolicy(ctx, id.AccountID, iam.CreatePolicyInput{
 			Name: in.PolicyName, Path: str(in.Path), Description: str(in.Description),
 			Document: in.PolicyDocument, Tags: tagsIn(in.Tags),
@@ -81,11 +77,7 @@ func registerManagedPolicies(srv *api.Server, d Deps) {
 		out := policyShape(p, true)
 		return &iamshape.CreatePolicyOutput{Policy: &out}, nil
 	})
-	api.Handle(srv, "GetPolicy", func(ctx context.Context, c api.Caller, in *iamshape.GetPolicyInput) (*iamshape.GetPolicyOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "GetPolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.GetPolicyInput) (*iamshape.GetPolicyOutput, error) {
 		p, err := d.IAM.GetPolicy(ctx, id.AccountID, in.PolicyArn)
 		if err != nil {
 			return nil, err
@@ -93,11 +85,7 @@ func registerManagedPolicies(srv *api.Server, d Deps) {
 		out := policyShape(p, true)
 		return &iamshape.GetPolicyOutput{Policy: &out}, nil
 	})
-	api.Handle(srv, "ListPolicies", func(ctx context.Context, c api.Caller, in *iamshape.ListPoliciesInput) (*iamshape.ListPoliciesOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "ListPolicies", func(ctx context.Context, id *iam.Identity, in *iamshape.ListPoliciesInput) (*iamshape.ListPoliciesOutput, error) {
 		pg, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
@@ -113,21 +101,13 @@ func registerManagedPolicies(srv *api.Server, d Deps) {
 		out.IsTruncated, out.Marker = pageEnd(more, ps, iam.Policy.SortKey)
 		return out, nil
 	})
-	api.Handle(srv, "DeletePolicy", func(ctx context.Context, c api.Caller, in *iamshape.DeletePolicyInput) (*iamshape.DeletePolicyOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "DeletePolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.DeletePolicyInput) (*iamshape.DeletePolicyOutput, error) {
 		if err := iam.CheckPolicyModifiable(id, "DeletePolicy", in.PolicyArn); err != nil {
 			return nil, err
 		}
 		return &iamshape.DeletePolicyOutput{}, d.IAM.DeletePolicy(ctx, id.AccountID, in.PolicyArn)
 	})
-	api.Handle(srv, "CreatePolicyVersion", func(ctx context.Context, c api.Caller, in *iamshape.CreatePolicyVersionInput) (*iamshape.CreatePolicyVersionOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "CreatePolicyVersion", func(ctx context.Context, id *iam.Identity, in *iamshape.CreatePolicyVersionInput) (*iamshape.CreatePolicyVersionOutput, error) {
 		if err := iam.CheckPolicyModifiable(id, "CreatePolicyVersion", in.PolicyArn); err != nil {
 			return nil, err
 		}
@@ -138,11 +118,7 @@ func registerManagedPolicies(srv *api.Server, d Deps) {
 		out := versionShape(v, false)
 		return &iamshape.CreatePolicyVersionOutput{PolicyVersion: &out}, nil
 	})
-	api.Handle(srv, "GetPolicyVersion", func(ctx context.Context, c api.Caller, in *iamshape.GetPolicyVersionInput) (*iamshape.GetPolicyVersionOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "GetPolicyVersion", func(ctx context.Context, id *iam.Identity, in *iamshape.GetPolicyVersionInput) (*iamshape.GetPolicyVersionOutput, error) {
 		v, err := d.IAM.GetPolicyVersion(ctx, id.AccountID, in.PolicyArn, in.VersionId)
 		if err != nil {
 			return nil, err
@@ -150,11 +126,7 @@ func registerManagedPolicies(srv *api.Server, d Deps) {
 		out := versionShape(v, true)
 		return &iamshape.GetPolicyVersionOutput{PolicyVersion: &out}, nil
 	})
-	api.Handle(srv, "ListPolicyVersions", func(ctx context.Context, c api.Caller, in *iamshape.ListPolicyVersionsInput) (*iamshape.ListPolicyVersionsOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "ListPolicyVersions", func(ctx context.Context, id *iam.Identity, in *iamshape.ListPolicyVersionsInput) (*iamshape.ListPolicyVersionsOutput, error) {
 		pg, err := api.PageFrom(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
@@ -166,51 +138,31 @@ func registerManagedPolicies(srv *api.Server, d Deps) {
 		page, truncated, marker := api.Paginate(vs, func(v iam.PolicyVersion) string { return iam.VersionSortKey(v.VersionID) }, pg)
 		return &iamshape.ListPolicyVersionsOutput{Versions: shapes(page, listedVersion), IsTruncated: ptr(truncated), Marker: marker}, nil
 	})
-	api.Handle(srv, "DeletePolicyVersion", func(ctx context.Context, c api.Caller, in *iamshape.DeletePolicyVersionInput) (*iamshape.DeletePolicyVersionOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "DeletePolicyVersion", func(ctx context.Context, id *iam.Identity, in *iamshape.DeletePolicyVersionInput) (*iamshape.DeletePolicyVersionOutput, error) {
 		if err := iam.CheckPolicyModifiable(id, "DeletePolicyVersion", in.PolicyArn); err != nil {
 			return nil, err
 		}
 		return &iamshape.DeletePolicyVersionOutput{}, d.IAM.DeletePolicyVersion(ctx, id.AccountID, in.PolicyArn, in.VersionId)
 	})
-	api.Handle(srv, "SetDefaultPolicyVersion", func(ctx context.Context, c api.Caller, in *iamshape.SetDefaultPolicyVersionInput) (*iamshape.SetDefaultPolicyVersionOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "SetDefaultPolicyVersion", func(ctx context.Context, id *iam.Identity, in *iamshape.SetDefaultPolicyVersionInput) (*iamshape.SetDefaultPolicyVersionOutput, error) {
 		if err := iam.CheckPolicyModifiable(id, "SetDefaultPolicyVersion", in.PolicyArn); err != nil {
 			return nil, err
 		}
 		return &iamshape.SetDefaultPolicyVersionOutput{}, d.IAM.SetDefaultPolicyVersion(ctx, id.AccountID, in.PolicyArn, in.VersionId)
 	})
-	api.Handle(srv, "TagPolicy", func(ctx context.Context, c api.Caller, in *iamshape.TagPolicyInput) (*iamshape.TagPolicyOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "TagPolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.TagPolicyInput) (*iamshape.TagPolicyOutput, error) {
 		if err := iam.CheckPolicyModifiable(id, "TagPolicy", in.PolicyArn); err != nil {
 			return nil, err
 		}
 		return &iamshape.TagPolicyOutput{}, d.IAM.TagPolicy(ctx, id.AccountID, in.PolicyArn, tagsIn(in.Tags))
 	})
-	api.Handle(srv, "UntagPolicy", func(ctx context.Context, c api.Caller, in *iamshape.UntagPolicyInput) (*iamshape.UntagPolicyOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "UntagPolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.UntagPolicyInput) (*iamshape.UntagPolicyOutput, error) {
 		if err := iam.CheckPolicyModifiable(id, "UntagPolicy", in.PolicyArn); err != nil {
 			return nil, err
 		}
 		return &iamshape.UntagPolicyOutput{}, d.IAM.UntagPolicy(ctx, id.AccountID, in.PolicyArn, in.TagKeys)
 	})
-	api.Handle(srv, "ListPolicyTags", func(ctx context.Context, c api.Caller, in *iamshape.ListPolicyTagsInput) (*iamshape.ListPolicyTagsOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "ListPolicyTags", func(ctx context.Context, id *iam.Identity, in *iamshape.ListPolicyTagsInput) (*iamshape.ListPolicyTagsOutput, error) {
 		tags, truncated, marker, err := listTagsPage(in.Marker, in.MaxItems, func() ([]iam.Tag, error) {
 			return d.IAM.ListPolicyTags(ctx, id.AccountID, in.PolicyArn)
 		})

@@ -10,16 +10,12 @@ import (
 )
 
 // attachedList runs one ListAttached*Policies call.
-func polAttachedList(ctx context.Context, d Deps, c api.Caller, kind, name string, pathPrefix, marker *string, maxItems *int32) ([]iamshape.AttachedPolicy, *bool, *string, error) {
-	id, err := identity(c)
-	if err != nil {
-		return nil, nil, nil, err
-	}
+func polAttachedList(ctx context.Context, d Deps, accountID string, kind, name string, pathPrefix, marker *string, maxItems *int32) ([]iamshape.AttachedPolicy, *bool, *string, error) {
 	pg, err := storePage(marker, maxItems)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	as, more, err := d.IAM.ListAttachedPolicies(ctx, id.AccountID, kind, name, str(pathPrefix), pg)
+	as, more, err := d.IAM.ListAttachedPolicies(ctx, accountID, kind, name, str(pathPrefix), pg)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -27,67 +23,47 @@ func polAttachedList(ctx context.Context, d Deps, c api.Caller, kind, name strin
 	return polAttachedOut(as), truncated, next, nil
 }
 
-func polAttach(ctx context.Context, d Deps, c api.Caller, kind, name, arn string) error {
-	id, err := identity(c)
-	if err != nil {
-		return err
-	}
-	return d.IAM.AttachPolicy(ctx, id.AccountID, kind, name, arn)
-}
-
-func polDetach(ctx context.Context, d Deps, c api.Caller, kind, name, arn string) error {
-	id, err := identity(c)
-	if err != nil {
-		return err
-	}
-	return d.IAM.DetachPolicy(ctx, id.AccountID, kind, name, arn)
-}
-
 func registerAttachments(srv *api.Server, d Deps) {
-	api.Handle(srv, "AttachUserPolicy", func(ctx context.Context, c api.Caller, in *iamshape.AttachUserPolicyInput) (*iamshape.AttachUserPolicyOutput, error) {
-		return &iamshape.AttachUserPolicyOutput{}, polAttach(ctx, d, c, store.PrincipalUser, in.UserName, in.PolicyArn)
+	handle(srv, "AttachUserPolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.AttachUserPolicyInput) (*iamshape.AttachUserPolicyOutput, error) {
+		return &iamshape.AttachUserPolicyOutput{}, d.IAM.AttachPolicy(ctx, id.AccountID, store.PrincipalUser, in.UserName, in.PolicyArn)
 	})
-	api.Handle(srv, "AttachGroupPolicy", func(ctx context.Context, c api.Caller, in *iamshape.AttachGroupPolicyInput) (*iamshape.AttachGroupPolicyOutput, error) {
-		return &iamshape.AttachGroupPolicyOutput{}, polAttach(ctx, d, c, store.PrincipalGroup, in.GroupName, in.PolicyArn)
+	handle(srv, "AttachGroupPolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.AttachGroupPolicyInput) (*iamshape.AttachGroupPolicyOutput, error) {
+		return &iamshape.AttachGroupPolicyOutput{}, d.IAM.AttachPolicy(ctx, id.AccountID, store.PrincipalGroup, in.GroupName, in.PolicyArn)
 	})
-	api.Handle(srv, "AttachRolePolicy", func(ctx context.Context, c api.Caller, in *iamshape.AttachRolePolicyInput) (*iamshape.AttachRolePolicyOutput, error) {
-		return &iamshape.AttachRolePolicyOutput{}, polAttach(ctx, d, c, store.PrincipalRole, in.RoleName, in.PolicyArn)
+	handle(srv, "AttachRolePolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.AttachRolePolicyInput) (*iamshape.AttachRolePolicyOutput, error) {
+		return &iamshape.AttachRolePolicyOutput{}, d.IAM.AttachPolicy(ctx, id.AccountID, store.PrincipalRole, in.RoleName, in.PolicyArn)
 	})
-	api.Handle(srv, "DetachUserPolicy", func(ctx context.Context, c api.Caller, in *iamshape.DetachUserPolicyInput) (*iamshape.DetachUserPolicyOutput, error) {
-		return &iamshape.DetachUserPolicyOutput{}, polDetach(ctx, d, c, store.PrincipalUser, in.UserName, in.PolicyArn)
+	handle(srv, "DetachUserPolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.DetachUserPolicyInput) (*iamshape.DetachUserPolicyOutput, error) {
+		return &iamshape.DetachUserPolicyOutput{}, d.IAM.DetachPolicy(ctx, id.AccountID, store.PrincipalUser, in.UserName, in.PolicyArn)
 	})
-	api.Handle(srv, "DetachGroupPolicy", func(ctx context.Context, c api.Caller, in *iamshape.DetachGroupPolicyInput) (*iamshape.DetachGroupPolicyOutput, error) {
-		return &iamshape.DetachGroupPolicyOutput{}, polDetach(ctx, d, c, store.PrincipalGroup, in.GroupName, in.PolicyArn)
+	handle(srv, "DetachGroupPolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.DetachGroupPolicyInput) (*iamshape.DetachGroupPolicyOutput, error) {
+		return &iamshape.DetachGroupPolicyOutput{}, d.IAM.DetachPolicy(ctx, id.AccountID, store.PrincipalGroup, in.GroupName, in.PolicyArn)
 	})
-	api.Handle(srv, "DetachRolePolicy", func(ctx context.Context, c api.Caller, in *iamshape.DetachRolePolicyInput) (*iamshape.DetachRolePolicyOutput, error) {
-		return &iamshape.DetachRolePolicyOutput{}, polDetach(ctx, d, c, store.PrincipalRole, in.RoleName, in.PolicyArn)
+	handle(srv, "DetachRolePolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.DetachRolePolicyInput) (*iamshape.DetachRolePolicyOutput, error) {
+		return &iamshape.DetachRolePolicyOutput{}, d.IAM.DetachPolicy(ctx, id.AccountID, store.PrincipalRole, in.RoleName, in.PolicyArn)
 	})
-	api.Handle(srv, "ListAttachedUserPolicies", func(ctx context.Context, c api.Caller, in *iamshape.ListAttachedUserPoliciesInput) (*iamshape.ListAttachedUserPoliciesOutput, error) {
-		as, trunc, marker, err := polAttachedList(ctx, d, c, store.PrincipalUser, in.UserName, in.PathPrefix, in.Marker, in.MaxItems)
+	handle(srv, "ListAttachedUserPolicies", func(ctx context.Context, id *iam.Identity, in *iamshape.ListAttachedUserPoliciesInput) (*iamshape.ListAttachedUserPoliciesOutput, error) {
+		as, trunc, marker, err := polAttachedList(ctx, d, id.AccountID, store.PrincipalUser, in.UserName, in.PathPrefix, in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
 		}
 		return &iamshape.ListAttachedUserPoliciesOutput{AttachedPolicies: as, IsTruncated: trunc, Marker: marker}, nil
 	})
-	api.Handle(srv, "ListAttachedGroupPolicies", func(ctx context.Context, c api.Caller, in *iamshape.ListAttachedGroupPoliciesInput) (*iamshape.ListAttachedGroupPoliciesOutput, error) {
-		as, trunc, marker, err := polAttachedList(ctx, d, c, store.PrincipalGroup, in.GroupName, in.PathPrefix, in.Marker, in.MaxItems)
+	handle(srv, "ListAttachedGroupPolicies", func(ctx context.Context, id *iam.Identity, in *iamshape.ListAttachedGroupPoliciesInput) (*iamshape.ListAttachedGroupPoliciesOutput, error) {
+		as, trunc, marker, err := polAttachedList(ctx, d, id.AccountID, store.PrincipalGroup, in.GroupName, in.PathPrefix, in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
 		}
 		return &iamshape.ListAttachedGroupPoliciesOutput{AttachedPolicies: as, IsTruncated: trunc, Marker: marker}, nil
 	})
-	api.Handle(srv, "ListAttachedRolePolicies", func(ctx context.Context, c api.Caller, in *iamshape.ListAttachedRolePoliciesInput) (*iamshape.ListAttachedRolePoliciesOutput, error) {
-		as, trunc, marker, err := polAttachedList(ctx, d, c, store.PrincipalRole, in.RoleName, in.PathPrefix, in.Marker, in.MaxItems)
+	handle(srv, "ListAttachedRolePolicies", func(ctx context.Context, id *iam.Identity, in *iamshape.ListAttachedRolePoliciesInput) (*iamshape.ListAttachedRolePoliciesOutput, error) {
+		as, trunc, marker, err := polAttachedList(ctx, d, id.AccountID, store.PrincipalRole, in.RoleName, in.PathPrefix, in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
 		}
 		return &iamshape.ListAttachedRolePoliciesOutput{AttachedPolicies: as, IsTruncated: trunc, Marker: marker}, nil
 	})
-	api.Handle(srv, "ListEntitiesForPolicy", func(ctx context.Context, c api.Caller, in *iamshape.ListEntitiesForPolicyInput) (*iamshape.ListEntitiesForPolicyOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "ListEntitiesForPolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.ListEntitiesForPolicyInput) (*iamshape.ListEntitiesForPolicyOutput, error) {
 		pg, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
@@ -116,16 +92,12 @@ func registerAttachments(srv *api.Server, d Deps) {
 }
 
 // inlineNames runs one List{User,Group,Role}Policies call.
-func polInlineNames(ctx context.Context, d Deps, c api.Caller, kind, name string, marker *string, maxItems *int32) ([]string, *bool, *string, error) {
-	id, err := identity(c)
-	if err != nil {
-		return nil, nil, nil, err
-	}
+func polInlineNames(ctx context.Context, d Deps, accountID string, kind, name string, marker *string, maxItems *int32) ([]string, *bool, *string, error) {
 	pg, err := storePage(marker, maxItems)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	names, more, err := d.IAM.ListInlinePolicyNames(ctx, id.AccountID, kind, name, pg)
+	names, more, err := d.IAM.ListInlinePolicyNames(ctx, accountID, kind, name, pg)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -133,90 +105,66 @@ func polInlineNames(ctx context.Context, d Deps, c api.Caller, kind, name string
 	return nonNil(names), truncated, next, nil
 }
 
-func polPutInline(ctx context.Context, d Deps, c api.Caller, kind, principal, name, doc string) error {
-	id, err := identity(c)
-	if err != nil {
-		return err
-	}
-	return d.IAM.PutInlinePolicy(ctx, id.AccountID, kind, principal, name, doc)
-}
-
-func polGetInline(ctx context.Context, d Deps, c api.Caller, kind, principal, name string) (iam.InlinePolicy, error) {
-	id, err := identity(c)
-	if err != nil {
-		return iam.InlinePolicy{}, err
-	}
-	return d.IAM.GetInlinePolicy(ctx, id.AccountID, kind, principal, name)
-}
-
-func polDeleteInline(ctx context.Context, d Deps, c api.Caller, kind, principal, name string) error {
-	id, err := identity(c)
-	if err != nil {
-		return err
-	}
-	return d.IAM.DeleteInlinePolicy(ctx, id.AccountID, kind, principal, name)
-}
-
 func registerInlinePolicies(srv *api.Server, d Deps) {
-	api.Handle(srv, "PutUserPolicy", func(ctx context.Context, c api.Caller, in *iamshape.PutUserPolicyInput) (*iamshape.PutUserPolicyOutput, error) {
-		return &iamshape.PutUserPolicyOutput{}, polPutInline(ctx, d, c, store.PrincipalUser, in.UserName, in.PolicyName, in.PolicyDocument)
+	handle(srv, "PutUserPolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.PutUserPolicyInput) (*iamshape.PutUserPolicyOutput, error) {
+		return &iamshape.PutUserPolicyOutput{}, d.IAM.PutInlinePolicy(ctx, id.AccountID, store.PrincipalUser, in.UserName, in.PolicyName, in.PolicyDocument)
 	})
-	api.Handle(srv, "PutGroupPolicy", func(ctx context.Context, c api.Caller, in *iamshape.PutGroupPolicyInput) (*iamshape.PutGroupPolicyOutput, error) {
-		return &iamshape.PutGroupPolicyOutput{}, polPutInline(ctx, d, c, store.PrincipalGroup, in.GroupName, in.PolicyName, in.PolicyDocument)
+	handle(srv, "PutGroupPolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.PutGroupPolicyInput) (*iamshape.PutGroupPolicyOutput, error) {
+		return &iamshape.PutGroupPolicyOutput{}, d.IAM.PutInlinePolicy(ctx, id.AccountID, store.PrincipalGroup, in.GroupName, in.PolicyName, in.PolicyDocument)
 	})
-	api.Handle(srv, "PutRolePolicy", func(ctx context.Context, c api.Caller, in *iamshape.PutRolePolicyInput) (*iamshape.PutRolePolicyOutput, error) {
-		return &iamshape.PutRolePolicyOutput{}, polPutInline(ctx, d, c, store.PrincipalRole, in.RoleName, in.PolicyName, in.PolicyDocument)
+	handle(srv, "PutRolePolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.PutRolePolicyInput) (*iamshape.PutRolePolicyOutput, error) {
+		return &iamshape.PutRolePolicyOutput{}, d.IAM.PutInlinePolicy(ctx, id.AccountID, store.PrincipalRole, in.RoleName, in.PolicyName, in.PolicyDocument)
 	})
-	api.Handle(srv, "GetUserPolicy", func(ctx context.Context, c api.Caller, in *iamshape.GetUserPolicyInput) (*iamshape.GetUserPolicyOutput, error) {
-		p, err := polGetInline(ctx, d, c, store.PrincipalUser, in.UserName, in.PolicyName)
+	handle(srv, "GetUserPolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.GetUserPolicyInput) (*iamshape.GetUserPolicyOutput, error) {
+		p, err := d.IAM.GetInlinePolicy(ctx, id.AccountID, store.PrincipalUser, in.UserName, in.PolicyName)
 		if err != nil {
 			return nil, err
 		}
 		return &iamshape.GetUserPolicyOutput{UserName: p.PrincipalName, PolicyName: p.PolicyName, PolicyDocument: p.Document}, nil
 	})
-	api.Handle(srv, "GetGroupPolicy", func(ctx context.Context, c api.Caller, in *iamshape.GetGroupPolicyInput) (*iamshape.GetGroupPolicyOutput, error) {
-		p, err := polGetInline(ctx, d, c, store.PrincipalGroup, in.GroupName, in.PolicyName)
+	handle(srv, "GetGroupPolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.GetGroupPolicyInput) (*iamshape.GetGroupPolicyOutput, error) {
+		p, err := d.IAM.GetInlinePolicy(ctx, id.AccountID, store.PrincipalGroup, in.GroupName, in.PolicyName)
 		if err != nil {
 			return nil, err
 		}
 		return &iamshape.GetGroupPolicyOutput{GroupName: p.PrincipalName, PolicyName: p.PolicyName, PolicyDocument: p.Document}, nil
 	})
-	api.Handle(srv, "GetRolePolicy", func(ctx context.Context, c api.Caller, in *iamshape.GetRolePolicyInput) (*iamshape.GetRolePolicyOutput, error) {
-		p, err := polGetInline(ctx, d, c, store.PrincipalRole, in.RoleName, in.PolicyName)
+	handle(srv, "GetRolePolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.GetRolePolicyInput) (*iamshape.GetRolePolicyOutput, error) {
+		p, err := d.IAM.GetInlinePolicy(ctx, id.AccountID, store.PrincipalRole, in.RoleName, in.PolicyName)
 		if err != nil {
 			return nil, err
 		}
 		return &iamshape.GetRolePolicyOutput{RoleName: p.PrincipalName, PolicyName: p.PolicyName, PolicyDocument: p.Document}, nil
 	})
-	api.Handle(srv, "ListUserPolicies", func(ctx context.Context, c api.Caller, in *iamshape.ListUserPoliciesInput) (*iamshape.ListUserPoliciesOutput, error) {
-		names, trunc, marker, err := polInlineNames(ctx, d, c, store.PrincipalUser, in.UserName, in.Marker, in.MaxItems)
+	handle(srv, "ListUserPolicies", func(ctx context.Context, id *iam.Identity, in *iamshape.ListUserPoliciesInput) (*iamshape.ListUserPoliciesOutput, error) {
+		names, trunc, marker, err := polInlineNames(ctx, d, id.AccountID, store.PrincipalUser, in.UserName, in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
 		}
 		return &iamshape.ListUserPoliciesOutput{PolicyNames: names, IsTruncated: trunc, Marker: marker}, nil
 	})
-	api.Handle(srv, "ListGroupPolicies", func(ctx context.Context, c api.Caller, in *iamshape.ListGroupPoliciesInput) (*iamshape.ListGroupPoliciesOutput, error) {
-		names, trunc, marker, err := polInlineNames(ctx, d, c, store.PrincipalGroup, in.GroupName, in.Marker, in.MaxItems)
+	handle(srv, "ListGroupPolicies", func(ctx context.Context, id *iam.Identity, in *iamshape.ListGroupPoliciesInput) (*iamshape.ListGroupPoliciesOutput, error) {
+		names, trunc, marker, err := polInlineNames(ctx, d, id.AccountID, store.PrincipalGroup, in.GroupName, in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
 		}
 		return &iamshape.ListGroupPoliciesOutput{PolicyNames: names, IsTruncated: trunc, Marker: marker}, nil
 	})
-	api.Handle(srv, "ListRolePolicies", func(ctx context.Context, c api.Caller, in *iamshape.ListRolePoliciesInput) (*iamshape.ListRolePoliciesOutput, error) {
-		names, trunc, marker, err := polInlineNames(ctx, d, c, store.PrincipalRole, in.RoleName, in.Marker, in.MaxItems)
+	handle(srv, "ListRolePolicies", func(ctx context.Context, id *iam.Identity, in *iamshape.ListRolePoliciesInput) (*iamshape.ListRolePoliciesOutput, error) {
+		names, trunc, marker, err := polInlineNames(ctx, d, id.AccountID, store.PrincipalRole, in.RoleName, in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
 		}
 		return &iamshape.ListRolePoliciesOutput{PolicyNames: names, IsTruncated: trunc, Marker: marker}, nil
 	})
-	api.Handle(srv, "DeleteUserPolicy", func(ctx context.Context, c api.Caller, in *iamshape.DeleteUserPolicyInput) (*iamshape.DeleteUserPolicyOutput, error) {
-		return &iamshape.DeleteUserPolicyOutput{}, polDeleteInline(ctx, d, c, store.PrincipalUser, in.UserName, in.PolicyName)
+	handle(srv, "DeleteUserPolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.DeleteUserPolicyInput) (*iamshape.DeleteUserPolicyOutput, error) {
+		return &iamshape.DeleteUserPolicyOutput{}, d.IAM.DeleteInlinePolicy(ctx, id.AccountID, store.PrincipalUser, in.UserName, in.PolicyName)
 	})
-	api.Handle(srv, "DeleteGroupPolicy", func(ctx context.Context, c api.Caller, in *iamshape.DeleteGroupPolicyInput) (*iamshape.DeleteGroupPolicyOutput, error) {
-		return &iamshape.DeleteGroupPolicyOutput{}, polDeleteInline(ctx, d, c, store.PrincipalGroup, in.GroupName, in.PolicyName)
+	handle(srv, "DeleteGroupPolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.DeleteGroupPolicyInput) (*iamshape.DeleteGroupPolicyOutput, error) {
+		return &iamshape.DeleteGroupPolicyOutput{}, d.IAM.DeleteInlinePolicy(ctx, id.AccountID, store.PrincipalGroup, in.GroupName, in.PolicyName)
 	})
-	api.Handle(srv, "DeleteRolePolicy", func(ctx context.Context, c api.Caller, in *iamshape.DeleteRolePolicyInput) (*iamshape.DeleteRolePolicyOutput, error) {
-		return &iamshape.DeleteRolePolicyOutput{}, polDeleteInline(ctx, d, c, store.PrincipalRole, in.RoleName, in.PolicyName)
+	handle(srv, "DeleteRolePolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.DeleteRolePolicyInput) (*iamshape.DeleteRolePolicyOutput, error) {
+		return &iamshape.DeleteRolePolicyOutput{}, d.IAM.DeleteInlinePolicy(ctx, id.AccountID, store.PrincipalRole, in.RoleName, in.PolicyName)
 	})
 }
 
@@ -266,11 +214,7 @@ func polRoleShape(accountID string, r store.Role) iamshape.Role {
 }
 
 func registerAuthorizationDetails(srv *api.Server, d Deps) {
-	api.Handle(srv, "GetAccountAuthorizationDetails", func(ctx context.Context, c api.Caller, in *iamshape.GetAccountAuthorizationDetailsInput) (*iamshape.GetAccountAuthorizationDetailsOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "GetAccountAuthorizationDetails", func(ctx context.Context, id *iam.Identity, in *iamshape.GetAccountAuthorizationDetailsInput) (*iamshape.GetAccountAuthorizationDetailsOutput, error) {
 		pg, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err

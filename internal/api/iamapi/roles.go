@@ -52,11 +52,7 @@ func roleShape(r iam.Role, withLastUsed bool) iamshape.Role {
 }
 
 func registerRoleOps(srv *api.Server, d Deps) {
-	api.Handle(srv, "CreateRole", func(ctx context.Context, c api.Caller, in *iamshape.CreateRoleInput) (*iamshape.CreateRoleOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "CreateRole", func(ctx context.Context, id *iam.Identity, in *iamshape.CreateRoleInput) (*iamshape.CreateRoleOutput, error) {
 		ci := iam.CreateRoleInput{
 			Name: in.RoleName, Path: str(in.Path), AssumeRolePolicy: in.AssumeRolePolicyDocument,
 			Description: str(in.Description), PermissionsBoundary: str(in.PermissionsBoundary),
@@ -72,11 +68,7 @@ func registerRoleOps(srv *api.Server, d Deps) {
 		return &iamshape.CreateRoleOutput{Role: roleShape(r, false)}, nil
 	})
 
-	api.Handle(srv, "GetRole", func(ctx context.Context, c api.Caller, in *iamshape.GetRoleInput) (*iamshape.GetRoleOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "GetRole", func(ctx context.Context, id *iam.Identity, in *iamshape.GetRoleInput) (*iamshape.GetRoleOutput, error) {
 		r, err := d.IAM.GetRole(ctx, id.AccountID, in.RoleName)
 		if err != nil {
 			return nil, err
@@ -84,11 +76,7 @@ func registerRoleOps(srv *api.Server, d Deps) {
 		return &iamshape.GetRoleOutput{Role: roleShape(r, true)}, nil
 	})
 
-	api.Handle(srv, "ListRoles", func(ctx context.Context, c api.Caller, in *iamshape.ListRolesInput) (*iamshape.ListRolesOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "ListRoles", func(ctx context.Context, id *iam.Identity, in *iamshape.ListRolesInput) (*iamshape.ListRolesOutput, error) {
 		p, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
@@ -102,11 +90,7 @@ func registerRoleOps(srv *api.Server, d Deps) {
 		return out, nil
 	})
 
-	api.Handle(srv, "UpdateRole", func(ctx context.Context, c api.Caller, in *iamshape.UpdateRoleInput) (*iamshape.UpdateRoleOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "UpdateRole", func(ctx context.Context, id *iam.Identity, in *iamshape.UpdateRoleInput) (*iamshape.UpdateRoleOutput, error) {
 		var maxSession *int
 		if in.MaxSessionDuration != nil {
 			maxSession = ptr(int(*in.MaxSessionDuration))
@@ -114,11 +98,7 @@ func registerRoleOps(srv *api.Server, d Deps) {
 		return &iamshape.UpdateRoleOutput{}, d.IAM.UpdateRole(ctx, id.AccountID, in.RoleName, in.Description, maxSession)
 	})
 
-	api.Handle(srv, "UpdateRoleDescription", func(ctx context.Context, c api.Caller, in *iamshape.UpdateRoleDescriptionInput) (*iamshape.UpdateRoleDescriptionOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "UpdateRoleDescription", func(ctx context.Context, id *iam.Identity, in *iamshape.UpdateRoleDescriptionInput) (*iamshape.UpdateRoleDescriptionOutput, error) {
 		r, err := d.IAM.UpdateRoleDescription(ctx, id.AccountID, in.RoleName, in.Description)
 		if err != nil {
 			return nil, err
@@ -126,43 +106,23 @@ func registerRoleOps(srv *api.Server, d Deps) {
 		return &iamshape.UpdateRoleDescriptionOutput{Role: ptr(roleShape(r, false))}, nil
 	})
 
-	api.Handle(srv, "UpdateAssumeRolePolicy", func(ctx context.Context, c api.Caller, in *iamshape.UpdateAssumeRolePolicyInput) (*iamshape.UpdateAssumeRolePolicyOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "UpdateAssumeRolePolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.UpdateAssumeRolePolicyInput) (*iamshape.UpdateAssumeRolePolicyOutput, error) {
 		return &iamshape.UpdateAssumeRolePolicyOutput{}, d.IAM.UpdateAssumeRolePolicy(ctx, id.AccountID, in.RoleName, in.PolicyDocument)
 	})
 
-	api.Handle(srv, "DeleteRole", func(ctx context.Context, c api.Caller, in *iamshape.DeleteRoleInput) (*iamshape.DeleteRoleOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "DeleteRole", func(ctx context.Context, id *iam.Identity, in *iamshape.DeleteRoleInput) (*iamshape.DeleteRoleOutput, error) {
 		return &iamshape.DeleteRoleOutput{}, d.IAM.DeleteRole(ctx, id.AccountID, in.RoleName)
 	})
 
-	api.Handle(srv, "TagRole", func(ctx context.Context, c api.Caller, in *iamshape.TagRoleInput) (*iamshape.TagRoleOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "TagRole", func(ctx context.Context, id *iam.Identity, in *iamshape.TagRoleInput) (*iamshape.TagRoleOutput, error) {
 		return &iamshape.TagRoleOutput{}, d.IAM.TagRole(ctx, id.AccountID, in.RoleName, tagsIn(in.Tags))
 	})
 
-	api.Handle(srv, "UntagRole", func(ctx context.Context, c api.Caller, in *iamshape.UntagRoleInput) (*iamshape.UntagRoleOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "UntagRole", func(ctx context.Context, id *iam.Identity, in *iamshape.UntagRoleInput) (*iamshape.UntagRoleOutput, error) {
 		return &iamshape.UntagRoleOutput{}, d.IAM.UntagRole(ctx, id.AccountID, in.RoleName, in.TagKeys)
 	})
 
-	api.Handle(srv, "ListRoleTags", func(ctx context.Context, c api.Caller, in *iamshape.ListRoleTagsInput) (*iamshape.ListRoleTagsOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "ListRoleTags", func(ctx context.Context, id *iam.Identity, in *iamshape.ListRoleTagsInput) (*iamshape.ListRoleTagsOutput, error) {
 		tags, err := d.IAM.ListRoleTags(ctx, id.AccountID, in.RoleName)
 		if err != nil {
 			return nil, err
@@ -176,19 +136,11 @@ func registerRoleOps(srv *api.Server, d Deps) {
 		return &iamshape.ListRoleTagsOutput{Tags: pg, IsTruncated: truncated, Marker: marker}, nil
 	})
 
-	api.Handle(srv, "PutRolePermissionsBoundary", func(ctx context.Context, c api.Caller, in *iamshape.PutRolePermissionsBoundaryInput) (*iamshape.PutRolePermissionsBoundaryOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "PutRolePermissionsBoundary", func(ctx context.Context, id *iam.Identity, in *iamshape.PutRolePermissionsBoundaryInput) (*iamshape.PutRolePermissionsBoundaryOutput, error) {
 		return &iamshape.PutRolePermissionsBoundaryOutput{}, d.IAM.PutRolePermissionsBoundary(ctx, id.AccountID, in.RoleName, in.PermissionsBoundary)
 	})
 
-	api.Handle(srv, "DeleteRolePermissionsBoundary", func(ctx context.Context, c api.Caller, in *iamshape.DeleteRolePermissionsBoundaryInput) (*iamshape.DeleteRolePermissionsBoundaryOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "DeleteRolePermissionsBoundary", func(ctx context.Context, id *iam.Identity, in *iamshape.DeleteRolePermissionsBoundaryInput) (*iamshape.DeleteRolePermissionsBoundaryOutput, error) {
 		return &iamshape.DeleteRolePermissionsBoundaryOutput{}, d.IAM.DeleteRolePermissionsBoundary(ctx, id.AccountID, in.RoleName)
 	})
 }

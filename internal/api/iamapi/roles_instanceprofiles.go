@@ -24,11 +24,7 @@ func instanceProfileShape(ip iam.InstanceProfile) iamshape.InstanceProfile {
 }
 
 func registerInstanceProfileOps(srv *api.Server, d Deps) {
-	api.Handle(srv, "CreateInstanceProfile", func(ctx context.Context, c api.Caller, in *iamshape.CreateInstanceProfileInput) (*iamshape.CreateInstanceProfileOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "CreateInstanceProfile", func(ctx context.Context, id *iam.Identity, in *iamshape.CreateInstanceProfileInput) (*iamshape.CreateInstanceProfileOutput, error) {
 		ip, err := d.IAM.CreateInstanceProfile(ctx, id.AccountID, in.InstanceProfileName, str(in.Path), tagsIn(in.Tags))
 		if err != nil {
 			return nil, err
@@ -36,11 +32,7 @@ func registerInstanceProfileOps(srv *api.Server, d Deps) {
 		return &iamshape.CreateInstanceProfileOutput{InstanceProfile: instanceProfileShape(ip)}, nil
 	})
 
-	api.Handle(srv, "GetInstanceProfile", func(ctx context.Context, c api.Caller, in *iamshape.GetInstanceProfileInput) (*iamshape.GetInstanceProfileOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "GetInstanceProfile", func(ctx context.Context, id *iam.Identity, in *iamshape.GetInstanceProfileInput) (*iamshape.GetInstanceProfileOutput, error) {
 		ip, err := d.IAM.GetInstanceProfile(ctx, id.AccountID, in.InstanceProfileName)
 		if err != nil {
 			return nil, err
@@ -48,11 +40,7 @@ func registerInstanceProfileOps(srv *api.Server, d Deps) {
 		return &iamshape.GetInstanceProfileOutput{InstanceProfile: instanceProfileShape(ip)}, nil
 	})
 
-	api.Handle(srv, "ListInstanceProfiles", func(ctx context.Context, c api.Caller, in *iamshape.ListInstanceProfilesInput) (*iamshape.ListInstanceProfilesOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "ListInstanceProfiles", func(ctx context.Context, id *iam.Identity, in *iamshape.ListInstanceProfilesInput) (*iamshape.ListInstanceProfilesOutput, error) {
 		p, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
@@ -66,11 +54,7 @@ func registerInstanceProfileOps(srv *api.Server, d Deps) {
 		return out, nil
 	})
 
-	api.Handle(srv, "ListInstanceProfilesForRole", func(ctx context.Context, c api.Caller, in *iamshape.ListInstanceProfilesForRoleInput) (*iamshape.ListInstanceProfilesForRoleOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "ListInstanceProfilesForRole", func(ctx context.Context, id *iam.Identity, in *iamshape.ListInstanceProfilesForRoleInput) (*iamshape.ListInstanceProfilesForRoleOutput, error) {
 		p, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
@@ -84,51 +68,27 @@ func registerInstanceProfileOps(srv *api.Server, d Deps) {
 		return out, nil
 	})
 
-	api.Handle(srv, "DeleteInstanceProfile", func(ctx context.Context, c api.Caller, in *iamshape.DeleteInstanceProfileInput) (*iamshape.DeleteInstanceProfileOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "DeleteInstanceProfile", func(ctx context.Context, id *iam.Identity, in *iamshape.DeleteInstanceProfileInput) (*iamshape.DeleteInstanceProfileOutput, error) {
 		return &iamshape.DeleteInstanceProfileOutput{}, d.IAM.DeleteInstanceProfile(ctx, id.AccountID, in.InstanceProfileName)
 	})
 
-	api.Handle(srv, "AddRoleToInstanceProfile", func(ctx context.Context, c api.Caller, in *iamshape.AddRoleToInstanceProfileInput) (*iamshape.AddRoleToInstanceProfileOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "AddRoleToInstanceProfile", func(ctx context.Context, id *iam.Identity, in *iamshape.AddRoleToInstanceProfileInput) (*iamshape.AddRoleToInstanceProfileOutput, error) {
 		return &iamshape.AddRoleToInstanceProfileOutput{}, d.IAM.AddRoleToInstanceProfile(ctx, id.AccountID, in.InstanceProfileName, in.RoleName)
 	})
 
-	api.Handle(srv, "RemoveRoleFromInstanceProfile", func(ctx context.Context, c api.Caller, in *iamshape.RemoveRoleFromInstanceProfileInput) (*iamshape.RemoveRoleFromInstanceProfileOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "RemoveRoleFromInstanceProfile", func(ctx context.Context, id *iam.Identity, in *iamshape.RemoveRoleFromInstanceProfileInput) (*iamshape.RemoveRoleFromInstanceProfileOutput, error) {
 		return &iamshape.RemoveRoleFromInstanceProfileOutput{}, d.IAM.RemoveRoleFromInstanceProfile(ctx, id.AccountID, in.InstanceProfileName, in.RoleName)
 	})
 
-	api.Handle(srv, "TagInstanceProfile", func(ctx context.Context, c api.Caller, in *iamshape.TagInstanceProfileInput) (*iamshape.TagInstanceProfileOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "TagInstanceProfile", func(ctx context.Context, id *iam.Identity, in *iamshape.TagInstanceProfileInput) (*iamshape.TagInstanceProfileOutput, error) {
 		return &iamshape.TagInstanceProfileOutput{}, d.IAM.TagInstanceProfile(ctx, id.AccountID, in.InstanceProfileName, tagsIn(in.Tags))
 	})
 
-	api.Handle(srv, "UntagInstanceProfile", func(ctx context.Context, c api.Caller, in *iamshape.UntagInstanceProfileInput) (*iamshape.UntagInstanceProfileOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "UntagInstanceProfile", func(ctx context.Context, id *iam.Identity, in *iamshape.UntagInstanceProfileInput) (*iamshape.UntagInstanceProfileOutput, error) {
 		return &iamshape.UntagInstanceProfileOutput{}, d.IAM.UntagInstanceProfile(ctx, id.AccountID, in.InstanceProfileName, in.TagKeys)
 	})
 
-	api.Handle(srv, "ListInstanceProfileTags", func(ctx context.Context, c api.Caller, in *iamshape.ListInstanceProfileTagsInput) (*iamshape.ListInstanceProfileTagsOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "ListInstanceProfileTags", func(ctx context.Context, id *iam.Identity, in *iamshape.ListInstanceProfileTagsInput) (*iamshape.ListInstanceProfileTagsOutput, error) {
 		tags, err := d.IAM.ListInstanceProfileTags(ctx, id.AccountID, in.InstanceProfileName)
 		if err != nil {
 			return nil, err

@@ -9,11 +9,7 @@ import (
 )
 
 func registerOIDCProviderOps(srv *api.Server, d Deps) {
-	api.Handle(srv, "CreateOpenIDConnectProvider", func(ctx context.Context, c api.Caller, in *iamshape.CreateOpenIDConnectProviderInput) (*iamshape.CreateOpenIDConnectProviderOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "CreateOpenIDConnectProvider", func(ctx context.Context, id *iam.Identity, in *iamshape.CreateOpenIDConnectProviderInput) (*iamshape.CreateOpenIDConnectProviderOutput, error) {
 		p, err := d.IAM.CreateOpenIDConnectProvider(ctx, id.AccountID, in.Url, in.ClientIDList, in.ThumbprintList, tagsIn(in.Tags))
 		if err != nil {
 			return nil, err
@@ -21,11 +17,7 @@ func registerOIDCProviderOps(srv *api.Server, d Deps) {
 		return &iamshape.CreateOpenIDConnectProviderOutput{OpenIDConnectProviderArn: ptr(p.ARN), Tags: tagsOut(p.Tags)}, nil
 	})
 
-	api.Handle(srv, "GetOpenIDConnectProvider", func(ctx context.Context, c api.Caller, in *iamshape.GetOpenIDConnectProviderInput) (*iamshape.GetOpenIDConnectProviderOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "GetOpenIDConnectProvider", func(ctx context.Context, id *iam.Identity, in *iamshape.GetOpenIDConnectProviderInput) (*iamshape.GetOpenIDConnectProviderOutput, error) {
 		p, err := d.IAM.GetOpenIDConnectProvider(ctx, id.AccountID, in.OpenIDConnectProviderArn)
 		if err != nil {
 			return nil, err
@@ -44,11 +36,7 @@ func registerOIDCProviderOps(srv *api.Server, d Deps) {
 		return out, nil
 	})
 
-	api.Handle(srv, "ListOpenIDConnectProviders", func(ctx context.Context, c api.Caller, in *iamshape.ListOpenIDConnectProvidersInput) (*iamshape.ListOpenIDConnectProvidersOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "ListOpenIDConnectProviders", func(ctx context.Context, id *iam.Identity, in *iamshape.ListOpenIDConnectProvidersInput) (*iamshape.ListOpenIDConnectProvidersOutput, error) {
 		arns, err := d.IAM.ListOpenIDConnectProviders(ctx, id.AccountID)
 		if err != nil {
 			return nil, err
@@ -60,64 +48,36 @@ func registerOIDCProviderOps(srv *api.Server, d Deps) {
 		return out, nil
 	})
 
-	api.Handle(srv, "DeleteOpenIDConnectProvider", func(ctx context.Context, c api.Caller, in *iamshape.DeleteOpenIDConnectProviderInput) (*iamshape.DeleteOpenIDConnectProviderOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "DeleteOpenIDConnectProvider", func(ctx context.Context, id *iam.Identity, in *iamshape.DeleteOpenIDConnectProviderInput) (*iamshape.DeleteOpenIDConnectProviderOutput, error) {
 		return &iamshape.DeleteOpenIDConnectProviderOutput{}, d.IAM.DeleteOpenIDConnectProvider(ctx, id.AccountID, in.OpenIDConnectProviderArn)
 	})
 
-	api.Handle(srv, "AddClientIDToOpenIDConnectProvider", func(ctx context.Context, c api.Caller, in *iamshape.AddClientIDToOpenIDConnectProviderInput) (*iamshape.AddClientIDToOpenIDConnectProviderOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "AddClientIDToOpenIDConnectProvider", func(ctx context.Context, id *iam.Identity, in *iamshape.AddClientIDToOpenIDConnectProviderInput) (*iamshape.AddClientIDToOpenIDConnectProviderOutput, error) {
 		return &iamshape.AddClientIDToOpenIDConnectProviderOutput{},
 			d.IAM.AddClientIDToOpenIDConnectProvider(ctx, id.AccountID, in.OpenIDConnectProviderArn, in.ClientID)
 	})
 
-	api.Handle(srv, "RemoveClientIDFromOpenIDConnectProvider", func(ctx context.Context, c api.Caller, in *iamshape.RemoveClientIDFromOpenIDConnectProviderInput) (*iamshape.RemoveClientIDFromOpenIDConnectProviderOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "RemoveClientIDFromOpenIDConnectProvider", func(ctx context.Context, id *iam.Identity, in *iamshape.RemoveClientIDFromOpenIDConnectProviderInput) (*iamshape.RemoveClientIDFromOpenIDConnectProviderOutput, error) {
 		return &iamshape.RemoveClientIDFromOpenIDConnectProviderOutput{},
 			d.IAM.RemoveClientIDFromOpenIDConnectProvider(ctx, id.AccountID, in.OpenIDConnectProviderArn, in.ClientID)
 	})
 
-	api.Handle(srv, "UpdateOpenIDConnectProviderThumbprint", func(ctx context.Context, c api.Caller, in *iamshape.UpdateOpenIDConnectProviderThumbprintInput) (*iamshape.UpdateOpenIDConnectProviderThumbprintOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "UpdateOpenIDConnectProviderThumbprint", func(ctx context.Context, id *iam.Identity, in *iamshape.UpdateOpenIDConnectProviderThumbprintInput) (*iamshape.UpdateOpenIDConnectProviderThumbprintOutput, error) {
 		return &iamshape.UpdateOpenIDConnectProviderThumbprintOutput{},
 			d.IAM.UpdateOpenIDConnectProviderThumbprint(ctx, id.AccountID, in.OpenIDConnectProviderArn, in.ThumbprintList)
 	})
 
-	api.Handle(srv, "TagOpenIDConnectProvider", func(ctx context.Context, c api.Caller, in *iamshape.TagOpenIDConnectProviderInput) (*iamshape.TagOpenIDConnectProviderOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "TagOpenIDConnectProvider", func(ctx context.Context, id *iam.Identity, in *iamshape.TagOpenIDConnectProviderInput) (*iamshape.TagOpenIDConnectProviderOutput, error) {
 		return &iamshape.TagOpenIDConnectProviderOutput{},
 			d.IAM.TagOpenIDConnectProvider(ctx, id.AccountID, in.OpenIDConnectProviderArn, tagsIn(in.Tags))
 	})
 
-	api.Handle(srv, "UntagOpenIDConnectProvider", func(ctx context.Context, c api.Caller, in *iamshape.UntagOpenIDConnectProviderInput) (*iamshape.UntagOpenIDConnectProviderOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "UntagOpenIDConnectProvider", func(ctx context.Context, id *iam.Identity, in *iamshape.UntagOpenIDConnectProviderInput) (*iamshape.UntagOpenIDConnectProviderOutput, error) {
 		return &iamshape.UntagOpenIDConnectProviderOutput{},
 			d.IAM.UntagOpenIDConnectProvider(ctx, id.AccountID, in.OpenIDConnectProviderArn, in.TagKeys)
 	})
 
-	api.Handle(srv, "ListOpenIDConnectProviderTags", func(ctx context.Context, c api.Caller, in *iamshape.ListOpenIDConnectProviderTagsInput) (*iamshape.ListOpenIDConnectProviderTagsOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "ListOpenIDConnectProviderTags", func(ctx context.Context, id *iam.Identity, in *iamshape.ListOpenIDConnectProviderTagsInput) (*iamshape.ListOpenIDConnectProviderTagsOutput, error) {
 		tags, err := d.IAM.ListOpenIDConnectProviderTags(ctx, id.AccountID, in.OpenIDConnectProviderArn)
 		if err != nil {
 			return nil, err

@@ -15,10 +15,7 @@ import (
 // decisions come from internal/authz, the same engine that authorizes
 // every request.
 func registerSimulator(srv *api.Server, d Deps) {
-	api.Handle(srv, "SimulateCustomPolicy", func(ctx context.Context, c api.Caller, in *iamshape.SimulateCustomPolicyInput) (*iamshape.SimulateCustomPolicyOutput, error) {
-		if _, err := identity(c); err != nil {
-			return nil, err
-		}
+	handle(srv, "SimulateCustomPolicy", func(ctx context.Context, _ *iam.Identity, in *iamshape.SimulateCustomPolicyInput) (*iamshape.SimulateCustomPolicyOutput, error) {
 		page, err := api.PageFrom(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
@@ -35,11 +32,7 @@ func registerSimulator(srv *api.Server, d Deps) {
 		return simOutput(res, page), nil
 	})
 
-	api.Handle(srv, "SimulatePrincipalPolicy", func(ctx context.Context, c api.Caller, in *iamshape.SimulatePrincipalPolicyInput) (*iamshape.SimulatePrincipalPolicyOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "SimulatePrincipalPolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.SimulatePrincipalPolicyInput) (*iamshape.SimulatePrincipalPolicyOutput, error) {
 		page, err := api.PageFrom(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
@@ -69,10 +62,7 @@ func registerSimulator(srv *api.Server, d Deps) {
 		return simOutput(res, page), nil
 	})
 
-	api.Handle(srv, "GetContextKeysForCustomPolicy", func(ctx context.Context, c api.Caller, in *iamshape.GetContextKeysForCustomPolicyInput) (*iamshape.GetContextKeysForCustomPolicyOutput, error) {
-		if _, err := identity(c); err != nil {
-			return nil, err
-		}
+	handle(srv, "GetContextKeysForCustomPolicy", func(ctx context.Context, _ *iam.Identity, in *iamshape.GetContextKeysForCustomPolicyInput) (*iamshape.GetContextKeysForCustomPolicyOutput, error) {
 		keys, err := authz.ContextKeys(simDocs("PolicyInputList", in.PolicyInputList))
 		if err != nil {
 			return nil, err
@@ -80,11 +70,7 @@ func registerSimulator(srv *api.Server, d Deps) {
 		return &iamshape.GetContextKeysForCustomPolicyOutput{ContextKeyNames: keys}, nil
 	})
 
-	api.Handle(srv, "GetContextKeysForPrincipalPolicy", func(ctx context.Context, c api.Caller, in *iamshape.GetContextKeysForPrincipalPolicyInput) (*iamshape.GetContextKeysForPrincipalPolicyOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "GetContextKeysForPrincipalPolicy", func(ctx context.Context, id *iam.Identity, in *iamshape.GetContextKeysForPrincipalPolicyInput) (*iamshape.GetContextKeysForPrincipalPolicyOutput, error) {
 		_, info, err := authz.PrincipalFor(ctx, authz.NewStoreSource(d.IAM.Store()), id.AccountID, in.PolicySourceArn)
 		if err != nil {
 			return nil, err

@@ -66,11 +66,7 @@ func callerUserName(id *iam.Identity, name *string) (string, error) {
 }
 
 func registerUserOps(srv *api.Server, d Deps) {
-	api.Handle(srv, "CreateUser", func(ctx context.Context, c api.Caller, in *iamshape.CreateUserInput) (*iamshape.CreateUserOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "CreateUser", func(ctx context.Context, id *iam.Identity, in *iamshape.CreateUserInput) (*iamshape.CreateUserOutput, error) {
 		u, err := d.IAM.CreateUser(ctx, id.AccountID, iam.CreateUserInput{
 			Name: in.UserName, Path: str(in.Path), PermissionsBoundary: str(in.PermissionsBoundary), Tags: tagsIn(in.Tags),
 		})
@@ -80,12 +76,9 @@ func registerUserOps(srv *api.Server, d Deps) {
 		return &iamshape.CreateUserOutput{User: ptr(userShape(u, true))}, nil
 	})
 
-	api.Handle(srv, "GetUser", func(ctx context.Context, c api.Caller, in *iamshape.GetUserInput) (*iamshape.GetUserOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "GetUser", func(ctx context.Context, id *iam.Identity, in *iamshape.GetUserInput) (*iamshape.GetUserOutput, error) {
 		var u iam.User
+		var err error
 		switch {
 		case in.UserName != nil:
 			u, err = d.IAM.GetUser(ctx, id.AccountID, *in.UserName)
@@ -103,11 +96,7 @@ func registerUserOps(srv *api.Server, d Deps) {
 		return &iamshape.GetUserOutput{User: userShape(u, true)}, nil
 	})
 
-	api.Handle(srv, "ListUsers", func(ctx context.Context, c api.Caller, in *iamshape.ListUsersInput) (*iamshape.ListUsersOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "ListUsers", func(ctx context.Context, id *iam.Identity, in *iamshape.ListUsersInput) (*iamshape.ListUsersOutput, error) {
 		p, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
@@ -121,43 +110,23 @@ func registerUserOps(srv *api.Server, d Deps) {
 		return out, nil
 	})
 
-	api.Handle(srv, "UpdateUser", func(ctx context.Context, c api.Caller, in *iamshape.UpdateUserInput) (*iamshape.UpdateUserOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "UpdateUser", func(ctx context.Context, id *iam.Identity, in *iamshape.UpdateUserInput) (*iamshape.UpdateUserOutput, error) {
 		return &iamshape.UpdateUserOutput{}, d.IAM.UpdateUser(ctx, id.AccountID, in.UserName, in.NewUserName, in.NewPath)
 	})
 
-	api.Handle(srv, "DeleteUser", func(ctx context.Context, c api.Caller, in *iamshape.DeleteUserInput) (*iamshape.DeleteUserOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "DeleteUser", func(ctx context.Context, id *iam.Identity, in *iamshape.DeleteUserInput) (*iamshape.DeleteUserOutput, error) {
 		return &iamshape.DeleteUserOutput{}, d.IAM.DeleteUser(ctx, id.AccountID, in.UserName)
 	})
 
-	api.Handle(srv, "TagUser", func(ctx context.Context, c api.Caller, in *iamshape.TagUserInput) (*iamshape.TagUserOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "TagUser", func(ctx context.Context, id *iam.Identity, in *iamshape.TagUserInput) (*iamshape.TagUserOutput, error) {
 		return &iamshape.TagUserOutput{}, d.IAM.TagUser(ctx, id.AccountID, in.UserName, tagsIn(in.Tags))
 	})
 
-	api.Handle(srv, "UntagUser", func(ctx context.Context, c api.Caller, in *iamshape.UntagUserInput) (*iamshape.UntagUserOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "UntagUser", func(ctx context.Context, id *iam.Identity, in *iamshape.UntagUserInput) (*iamshape.UntagUserOutput, error) {
 		return &iamshape.UntagUserOutput{}, d.IAM.UntagUser(ctx, id.AccountID, in.UserName, in.TagKeys)
 	})
 
-	api.Handle(srv, "ListUserTags", func(ctx context.Context, c api.Caller, in *iamshape.ListUserTagsInput) (*iamshape.ListUserTagsOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "ListUserTags", func(ctx context.Context, id *iam.Identity, in *iamshape.ListUserTagsInput) (*iamshape.ListUserTagsOutput, error) {
 		tags, truncated, marker, err := listTagsPage(in.Marker, in.MaxItems, func() ([]iam.Tag, error) {
 			return d.IAM.ListUserTags(ctx, id.AccountID, in.UserName)
 		})
@@ -167,19 +136,11 @@ func registerUserOps(srv *api.Server, d Deps) {
 		return &iamshape.ListUserTagsOutput{Tags: tags, IsTruncated: truncated, Marker: marker}, nil
 	})
 
-	api.Handle(srv, "PutUserPermissionsBoundary", func(ctx context.Context, c api.Caller, in *iamshape.PutUserPermissionsBoundaryInput) (*iamshape.PutUserPermissionsBoundaryOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "PutUserPermissionsBoundary", func(ctx context.Context, id *iam.Identity, in *iamshape.PutUserPermissionsBoundaryInput) (*iamshape.PutUserPermissionsBoundaryOutput, error) {
 		return &iamshape.PutUserPermissionsBoundaryOutput{}, d.IAM.PutUserPermissionsBoundary(ctx, id.AccountID, in.UserName, in.PermissionsBoundary)
 	})
 
-	api.Handle(srv, "DeleteUserPermissionsBoundary", func(ctx context.Context, c api.Caller, in *iamshape.DeleteUserPermissionsBoundaryInput) (*iamshape.DeleteUserPermissionsBoundaryOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "DeleteUserPermissionsBoundary", func(ctx context.Context, id *iam.Identity, in *iamshape.DeleteUserPermissionsBoundaryInput) (*iamshape.DeleteUserPermissionsBoundaryOutput, error) {
 		return &iamshape.DeleteUserPermissionsBoundaryOutput{}, d.IAM.DeleteUserPermissionsBoundary(ctx, id.AccountID, in.UserName)
 	})
 }

@@ -25,11 +25,7 @@ func accessKeyPageKey(k iam.AccessKey) string {
 }
 
 func registerAccessKeyOps(srv *api.Server, d Deps) {
-	api.Handle(srv, "CreateAccessKey", func(ctx context.Context, c api.Caller, in *iamshape.CreateAccessKeyInput) (*iamshape.CreateAccessKeyOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "CreateAccessKey", func(ctx context.Context, id *iam.Identity, in *iamshape.CreateAccessKeyInput) (*iamshape.CreateAccessKeyOutput, error) {
 		owner, err := keyOwnerName(id, in.UserName)
 		if err != nil {
 			return nil, err
@@ -43,11 +39,7 @@ func registerAccessKeyOps(srv *api.Server, d Deps) {
 		}}, nil
 	})
 
-	api.Handle(srv, "ListAccessKeys", func(ctx context.Context, c api.Caller, in *iamshape.ListAccessKeysInput) (*iamshape.ListAccessKeysOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "ListAccessKeys", func(ctx context.Context, id *iam.Identity, in *iamshape.ListAccessKeysInput) (*iamshape.ListAccessKeysOutput, error) {
 		owner, err := keyOwnerName(id, in.UserName)
 		if err != nil {
 			return nil, err
@@ -73,11 +65,7 @@ func registerAccessKeyOps(srv *api.Server, d Deps) {
 		return out, nil
 	})
 
-	api.Handle(srv, "UpdateAccessKey", func(ctx context.Context, c api.Caller, in *iamshape.UpdateAccessKeyInput) (*iamshape.UpdateAccessKeyOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "UpdateAccessKey", func(ctx context.Context, id *iam.Identity, in *iamshape.UpdateAccessKeyInput) (*iamshape.UpdateAccessKeyOutput, error) {
 		owner, err := keyOwnerName(id, in.UserName)
 		if err != nil {
 			return nil, err
@@ -85,11 +73,7 @@ func registerAccessKeyOps(srv *api.Server, d Deps) {
 		return &iamshape.UpdateAccessKeyOutput{}, d.IAM.UpdateAccessKey(ctx, id.AccountID, owner, in.AccessKeyId, in.Status)
 	})
 
-	api.Handle(srv, "DeleteAccessKey", func(ctx context.Context, c api.Caller, in *iamshape.DeleteAccessKeyInput) (*iamshape.DeleteAccessKeyOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "DeleteAccessKey", func(ctx context.Context, id *iam.Identity, in *iamshape.DeleteAccessKeyInput) (*iamshape.DeleteAccessKeyOutput, error) {
 		owner, err := keyOwnerName(id, in.UserName)
 		if err != nil {
 			return nil, err
@@ -97,11 +81,7 @@ func registerAccessKeyOps(srv *api.Server, d Deps) {
 		return &iamshape.DeleteAccessKeyOutput{}, d.IAM.DeleteAccessKey(ctx, id.AccountID, owner, in.AccessKeyId)
 	})
 
-	api.Handle(srv, "GetAccessKeyLastUsed", func(ctx context.Context, c api.Caller, in *iamshape.GetAccessKeyLastUsedInput) (*iamshape.GetAccessKeyLastUsedOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "GetAccessKeyLastUsed", func(ctx context.Context, id *iam.Identity, in *iamshape.GetAccessKeyLastUsedInput) (*iamshape.GetAccessKeyLastUsedOutput, error) {
 		lu, err := d.IAM.GetAccessKeyLastUsed(ctx, id.AccountID, in.AccessKeyId)
 		if err != nil {
 			return nil, err
@@ -121,11 +101,7 @@ func loginProfileShape(lp iam.LoginProfile) iamshape.LoginProfile {
 }
 
 func registerLoginProfileOps(srv *api.Server, d Deps) {
-	api.Handle(srv, "CreateLoginProfile", func(ctx context.Context, c api.Caller, in *iamshape.CreateLoginProfileInput) (*iamshape.CreateLoginProfileOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "CreateLoginProfile", func(ctx context.Context, id *iam.Identity, in *iamshape.CreateLoginProfileInput) (*iamshape.CreateLoginProfileOutput, error) {
 		name, err := callerUserName(id, in.UserName)
 		if err != nil {
 			return nil, err
@@ -142,11 +118,7 @@ func registerLoginProfileOps(srv *api.Server, d Deps) {
 		return &iamshape.CreateLoginProfileOutput{LoginProfile: loginProfileShape(lp)}, nil
 	})
 
-	api.Handle(srv, "GetLoginProfile", func(ctx context.Context, c api.Caller, in *iamshape.GetLoginProfileInput) (*iamshape.GetLoginProfileOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "GetLoginProfile", func(ctx context.Context, id *iam.Identity, in *iamshape.GetLoginProfileInput) (*iamshape.GetLoginProfileOutput, error) {
 		name, err := callerUserName(id, in.UserName)
 		if err != nil {
 			return nil, err
@@ -158,19 +130,11 @@ func registerLoginProfileOps(srv *api.Server, d Deps) {
 		return &iamshape.GetLoginProfileOutput{LoginProfile: loginProfileShape(lp)}, nil
 	})
 
-	api.Handle(srv, "UpdateLoginProfile", func(ctx context.Context, c api.Caller, in *iamshape.UpdateLoginProfileInput) (*iamshape.UpdateLoginProfileOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "UpdateLoginProfile", func(ctx context.Context, id *iam.Identity, in *iamshape.UpdateLoginProfileInput) (*iamshape.UpdateLoginProfileOutput, error) {
 		return &iamshape.UpdateLoginProfileOutput{}, d.IAM.UpdateLoginProfile(ctx, id.AccountID, in.UserName, in.Password, in.PasswordResetRequired)
 	})
 
-	api.Handle(srv, "DeleteLoginProfile", func(ctx context.Context, c api.Caller, in *iamshape.DeleteLoginProfileInput) (*iamshape.DeleteLoginProfileOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "DeleteLoginProfile", func(ctx context.Context, id *iam.Identity, in *iamshape.DeleteLoginProfileInput) (*iamshape.DeleteLoginProfileOutput, error) {
 		name, err := callerUserName(id, in.UserName)
 		if err != nil {
 			return nil, err
@@ -180,11 +144,7 @@ func registerLoginProfileOps(srv *api.Server, d Deps) {
 }
 
 func registerChangePassword(srv *api.Server, d Deps) {
-	api.Handle(srv, "ChangePassword", func(ctx context.Context, c api.Caller, in *iamshape.ChangePasswordInput) (*iamshape.ChangePasswordOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "ChangePassword", func(ctx context.Context, id *iam.Identity, in *iamshape.ChangePasswordInput) (*iamshape.ChangePasswordOutput, error) {
 		// Only an IAM user signing with its own credentials changes its own
 		// password; the root and role sessions are refused as AWS does.
 		if id.Kind != iam.IdentityUser {

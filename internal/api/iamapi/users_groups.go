@@ -13,11 +13,7 @@ func groupShape(g iam.Group) iamshape.Group {
 }
 
 func registerGroupOps(srv *api.Server, d Deps) {
-	api.Handle(srv, "CreateGroup", func(ctx context.Context, c api.Caller, in *iamshape.CreateGroupInput) (*iamshape.CreateGroupOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "CreateGroup", func(ctx context.Context, id *iam.Identity, in *iamshape.CreateGroupInput) (*iamshape.CreateGroupOutput, error) {
 		g, err := d.IAM.CreateGroup(ctx, id.AccountID, in.GroupName, str(in.Path))
 		if err != nil {
 			return nil, err
@@ -25,11 +21,7 @@ func registerGroupOps(srv *api.Server, d Deps) {
 		return &iamshape.CreateGroupOutput{Group: groupShape(g)}, nil
 	})
 
-	api.Handle(srv, "GetGroup", func(ctx context.Context, c api.Caller, in *iamshape.GetGroupInput) (*iamshape.GetGroupOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "GetGroup", func(ctx context.Context, id *iam.Identity, in *iamshape.GetGroupInput) (*iamshape.GetGroupOutput, error) {
 		p, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
@@ -43,11 +35,7 @@ func registerGroupOps(srv *api.Server, d Deps) {
 		return out, nil
 	})
 
-	api.Handle(srv, "ListGroups", func(ctx context.Context, c api.Caller, in *iamshape.ListGroupsInput) (*iamshape.ListGroupsOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "ListGroups", func(ctx context.Context, id *iam.Identity, in *iamshape.ListGroupsInput) (*iamshape.ListGroupsOutput, error) {
 		p, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
@@ -61,43 +49,23 @@ func registerGroupOps(srv *api.Server, d Deps) {
 		return out, nil
 	})
 
-	api.Handle(srv, "UpdateGroup", func(ctx context.Context, c api.Caller, in *iamshape.UpdateGroupInput) (*iamshape.UpdateGroupOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "UpdateGroup", func(ctx context.Context, id *iam.Identity, in *iamshape.UpdateGroupInput) (*iamshape.UpdateGroupOutput, error) {
 		return &iamshape.UpdateGroupOutput{}, d.IAM.UpdateGroup(ctx, id.AccountID, in.GroupName, in.NewGroupName, in.NewPath)
 	})
 
-	api.Handle(srv, "DeleteGroup", func(ctx context.Context, c api.Caller, in *iamshape.DeleteGroupInput) (*iamshape.DeleteGroupOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "DeleteGroup", func(ctx context.Context, id *iam.Identity, in *iamshape.DeleteGroupInput) (*iamshape.DeleteGroupOutput, error) {
 		return &iamshape.DeleteGroupOutput{}, d.IAM.DeleteGroup(ctx, id.AccountID, in.GroupName)
 	})
 
-	api.Handle(srv, "AddUserToGroup", func(ctx context.Context, c api.Caller, in *iamshape.AddUserToGroupInput) (*iamshape.AddUserToGroupOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "AddUserToGroup", func(ctx context.Context, id *iam.Identity, in *iamshape.AddUserToGroupInput) (*iamshape.AddUserToGroupOutput, error) {
 		return &iamshape.AddUserToGroupOutput{}, d.IAM.AddUserToGroup(ctx, id.AccountID, in.GroupName, in.UserName)
 	})
 
-	api.Handle(srv, "RemoveUserFromGroup", func(ctx context.Context, c api.Caller, in *iamshape.RemoveUserFromGroupInput) (*iamshape.RemoveUserFromGroupOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "RemoveUserFromGroup", func(ctx context.Context, id *iam.Identity, in *iamshape.RemoveUserFromGroupInput) (*iamshape.RemoveUserFromGroupOutput, error) {
 		return &iamshape.RemoveUserFromGroupOutput{}, d.IAM.RemoveUserFromGroup(ctx, id.AccountID, in.GroupName, in.UserName)
 	})
 
-	api.Handle(srv, "ListGroupsForUser", func(ctx context.Context, c api.Caller, in *iamshape.ListGroupsForUserInput) (*iamshape.ListGroupsForUserOutput, error) {
-		id, err := identity(c)
-		if err != nil {
-			return nil, err
-		}
+	handle(srv, "ListGroupsForUser", func(ctx context.Context, id *iam.Identity, in *iamshape.ListGroupsForUserInput) (*iamshape.ListGroupsForUserOutput, error) {
 		p, err := storePage(in.Marker, in.MaxItems)
 		if err != nil {
 			return nil, err
