@@ -193,6 +193,21 @@ func validateCodes(code1, code2 string) *Error {
 	return ValidateAuthenticationCode("authenticationCode2", code2)
 }
 
+// verifyTwoCodes checks code1 and code2 against device d (its seed sealed
+// under serial) with VerifyTwoConsecutiveAfter and returns the step it
+// reports; wrong codes are InvalidAuthenticationCode.
+func (s *Service) verifyTwoCodes(serial string, d store.MFADevice, code1, code2 string, now time.Time) (int64, error) {
+	seed, err := s.unseal(sealMFASeed, serial, d.SeedSealed)
+	if err != nil {
+		return 0, err
+	}
+	step, ok := VerifyTwoConsecutiveAfter(seed, code1, code2, now, d.LastUsedStep)
+	if !ok {
+		return 0, invalidAuthenticationCode()
+	}
+	return step, nil
+}
+
 // EnableMFADevice assigns an unassigned device to a user (userName "" =
 // the root) once code1 and code2 are the device's codes of two consecutive
 // time steps near now. Neither code is accepted again afterwards.
@@ -220,13 +235,9 @@ func (s *Service) EnableMFADevice(ctx context.Context, accountID, userName, seri
 		if err := CheckCount(QuotaMFADevicesPerUser, n, s.quotas.MFADevicesPerUser); err != nil {
 			return err
 		}
-		seed, err := s.unseal(sealMFASeed, serial, d.SeedSealed)
+		step, err := s.verifyTwoCodes(serial, d, code1, code2, now)
 		if err != nil {
 			return err
-		}
-		step, ok := VerifyTwoConsecutiveAfter(seed, code1, code2, now, d.LastUsedStep)
-		if !ok {
-			return invalidAuthenticationCode()
 		}
 		return mapStoreErr(tx.AssignMFADevice(ctx, accountID, serial, ownerID, now, step), noSuchMFADevice(serial), nil)
 	})
@@ -249,13 +260,9 @@ func (s *Service) ResyncMFADevice(ctx context.Context, accountID, userName, seri
 		if err != nil {
 			return err
 		}
-		seed, err := s.unseal(sealMFASeed, serial, d.SeedSealed)
+		step, err := s.verifyTwoCodes(serial, d, code1, code2, now)
 		if err != nil {
 			return err
-		}
-		step, ok := VerifyTwoConsecutiveAfter(seed, code1, code2, now, d.LastUsedStep)
-		if !ok {
-			return invalidAuthenticationCode()
 		}
 		advanced, err := tx.AdvanceMFADeviceStep(ctx, accountID, serial, step)
 		if err != nil {
