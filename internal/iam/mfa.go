@@ -419,7 +419,6 @@ func mfaDeviceTags(accountID, serial string) taggable {
 			}
 			return serial, nil
 		},
-		ignoresQuota: true,
 	}
 }
 

@@ -642,7 +642,6 @@ func policyTags(accountID, policyARN string) taggable {
 			}
 			return ref.local.ID, nil
 		},
-		ignoresQuota: true,
 	}
 }
 

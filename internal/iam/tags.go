@@ -19,9 +19,6 @@ type taggable struct {
 	// NoSuchEntity). An empty ID with no error is a resource that has no
 	// tags of its own (an AWS managed policy when listing).
 	find func(ctx context.Context, tx store.Txn, op string) (string, error)
-	// ignoresQuota: only the fixed limit of 50 tags (MergeTags) applies,
-	// not the configured Quotas.TagsPerResource.
-	ignoresQuota bool
 }
 
 // checked turns a validator's *Error into an error that is nil when the
@@ -63,7 +60,7 @@ func (s *Service) tagResource(ctx context.Context, accountID, op string, r tagga
 		if verr != nil {
 			return verr
 		}
-		if !r.ignoresQuota && len(merged) > s.quotas.TagsPerResource {
+		if len(merged) > s.quotas.TagsPerResource {
 			return LimitExceeded("The number of tags has reached the maximum limit.")
 		}
 		return tx.PutTags(ctx, accountID, r.kind, id, storeTags(tags))
