@@ -84,6 +84,10 @@ type MFAStore interface {
 	// transaction may have just done. It is bookkeeping and does not bump the
 	// account revision. ErrNotFound if the device does not exist.
 	AdvanceMFADeviceStep(ctx context.Context, accountID, serialNumber string, step int64) (bool, error)
+	// UpdateMFADeviceSeed replaces the device's sealed seed (re-sealing under
+	// a new master key); nothing else changes. ErrNotFound if the device
+	// does not exist.
+	UpdateMFADeviceSeed(ctx context.Context, accountID, serialNumber string, sealed []byte) error
 	// DeleteMFADevice deletes the device; ErrNotFound if absent. Its tags are
 	// the domain's to delete (DeleteAllTags) in the same Tx.
 	DeleteMFADevice(ctx context.Context, accountID, serialNumber string) error

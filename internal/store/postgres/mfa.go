@@ -95,6 +95,11 @@ WHERE account_id = ? AND serial_number = ? AND last_used_step < ?`, step, accoun
 	return false, nil
 }
 
+func (t *txn) UpdateMFADeviceSeed(ctx context.Context, accountID, serialNumber string, sealed []byte) error {
+	return t.execOne(ctx, accountID, "MFA device "+serialNumber,
+		`UPDATE mfa_devices SET seed_sealed = ? WHERE account_id = ? AND serial_number = ?`, sealed, accountID, serialNumber)
+}
+
 func (t *txn) DeleteMFADevice(ctx context.Context, accountID, serialNumber string) error {
 	return t.execOne(ctx, accountID, "MFA device "+serialNumber,
 		`DELETE FROM mfa_devices WHERE account_id = ? AND serial_number = ?`, accountID, serialNumber)

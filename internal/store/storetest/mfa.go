@@ -241,3 +241,35 @@ func (s *Suite) TestMFAAdvanceStep(t *testing.T) {
 		t.Fatalf("%d transactions accepted step 50, want exactly 1", wins)
 	}
 }
+
+func (s *Suite) TestMFAUpdateSeed(t *testing.T) {
+	st := s.Store(t)
+	NewAccount(t, st, Account1)
+	NewAccount(t, st, Account2)
+	ctx := t.Context()
+	d := mfaDevice(Account1, "/", "d")
+	MustTx(t, st, func(tx store.Txn) error { return tx.CreateMFADevice(ctx, d) })
+	MustTx(t, st, func(tx store.Txn) error {
+		return tx.AssignMFADevice(ctx, Account1, d.SerialNumber, "", T0.Add(time.Hour), 7)
+	})
+	ExpectBump(t, st, Account1, func(ctx context.Context, tx store.Txn) error {
+		return tx.UpdateMFADeviceSeed(ctx, Account1, d.SerialNumber, []byte("resealed"))
+	})
+	got, err := Get(t, st, func(ctx context.Context, tx store.Txn) (store.MFADevice, error) {
+		return tx.GetMFADevice(ctx, Account1, d.SerialNumber)
+	})
+	WantErr(t, err, nil)
+	// Only the seed changed: the assignment and the replay step stay.
+	want := d
+	want.SeedSealed, want.EnableDate, want.LastUsedStep = []byte("resealed"), T0.Add(time.Hour), 7
+	if !sameMFADevice(got, want) {
+		t.Fatalf("after UpdateMFADeviceSeed: %+v, want %+v", got, want)
+	}
+	// Another account cannot touch the device; an absent device is not found.
+	WantErr(t, st.Tx(ctx, func(tx store.Txn) error {
+		return tx.UpdateMFADeviceSeed(ctx, Account2, d.SerialNumber, []byte("x"))
+	}), store.ErrNotFound)
+	WantErr(t, st.Tx(ctx, func(tx store.Txn) error {
+		return tx.UpdateMFADeviceSeed(ctx, Account1, "arn:aws:iam::"+Account1+":mfa/none", []byte("x"))
+	}), store.ErrNotFound)
+}
