@@ -134,7 +134,10 @@ func (e *encoder) element(name string, v reflect.Value, policy bool, depth int) 
 }
 
 // member writes one struct member, omitting absent optional ones: nil
-// pointers, nil slices and maps. Required members are always written.
+// pointers, nil slices and maps. Required members are written, except an
+// empty string whose model says it is at least one character long: no real
+// value is empty, and AWS leaves such members out where the entity has none
+// (GetUser of the root user has no Path and no UserName).
 func (e *encoder) member(f *fieldInfo, v reflect.Value, depth int) error {
 	switch v.Kind() {
 	case reflect.Pointer:
@@ -144,6 +147,10 @@ func (e *encoder) member(f *fieldInfo, v reflect.Value, depth int) error {
 		v = v.Elem()
 	case reflect.Slice, reflect.Map:
 		if v.IsNil() && !f.required {
+			return nil
+		}
+	case reflect.String:
+		if v.Len() == 0 && f.min != nil && *f.min >= 1 {
 			return nil
 		}
 	}

@@ -74,7 +74,7 @@ func fill(v reflect.Value, tag reflect.StructTag, depth int) {
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), 1, 1)
-		if depth < 6 {
+		if depth < 12 { // deep enough for every IAM and STS shape; a bound in case a shape is recursive
 			fill(s.Index(0), tag, depth+1)
 		}
 		v.Set(s)
@@ -135,6 +135,9 @@ func TestEncodeSpecialCases(t *testing.T) {
 		{"policy-byte-exact", "GetRolePolicy", "GetRolePolicyResult", &iamshape.GetRolePolicyOutput{
 			RoleName: "r", PolicyName: "p", PolicyDocument: "{\n\t\"Version\": \"2012-10-17\", \"Statement\": [] }\u00e9~*'()!+",
 		}},
+		{"root-user-without-path-and-name", "GetUser", "GetUserResult", &iamshape.GetUserOutput{User: iamshape.User{
+			UserId: "123456789012", Arn: "arn:aws:iam::123456789012:root", CreateDate: sampleTime,
+		}}},
 		{"no-output", "DeleteUser", "", nil},
 		{"nil-output", "GetUser", "GetUserResult", (*iamshape.GetUserOutput)(nil)},
 	}
