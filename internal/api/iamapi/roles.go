@@ -123,13 +123,11 @@ func registerRoleOps(srv *api.Server, d Deps) {
 	})
 
 	handle(srv, "ListRoleTags", func(ctx context.Context, id *iam.Identity, in *iamshape.ListRoleTagsInput) (*iamshape.ListRoleTagsOutput, error) {
-		tags, err := d.IAM.ListRoleTags(ctx, id.AccountID, in.RoleName)
-		if err != nil {
-			return nil, err
-		}
-		// The resource is read before the marker is decoded: a missing one is
-		// NoSuchEntity whatever the marker.
-		pg, truncated, marker, err := listTagsPage(in.Marker, in.MaxItems, func() ([]iam.Tag, error) { return tags, nil })
+		// As every List*Tags: a malformed marker is InvalidInput before the
+		// resource is looked up.
+		pg, truncated, marker, err := listTagsPage(in.Marker, in.MaxItems, func() ([]iam.Tag, error) {
+			return d.IAM.ListRoleTags(ctx, id.AccountID, in.RoleName)
+		})
 		if err != nil {
 			return nil, err
 		}

@@ -89,13 +89,11 @@ func registerInstanceProfileOps(srv *api.Server, d Deps) {
 	})
 
 	handle(srv, "ListInstanceProfileTags", func(ctx context.Context, id *iam.Identity, in *iamshape.ListInstanceProfileTagsInput) (*iamshape.ListInstanceProfileTagsOutput, error) {
-		tags, err := d.IAM.ListInstanceProfileTags(ctx, id.AccountID, in.InstanceProfileName)
-		if err != nil {
-			return nil, err
-		}
-		// The resource is read before the marker is decoded: a missing one is
-		// NoSuchEntity whatever the marker.
-		pg, truncated, marker, err := listTagsPage(in.Marker, in.MaxItems, func() ([]iam.Tag, error) { return tags, nil })
+		// As every List*Tags: a malformed marker is InvalidInput before the
+		// resource is looked up.
+		pg, truncated, marker, err := listTagsPage(in.Marker, in.MaxItems, func() ([]iam.Tag, error) {
+			return d.IAM.ListInstanceProfileTags(ctx, id.AccountID, in.InstanceProfileName)
+		})
 		if err != nil {
 			return nil, err
 		}

@@ -78,13 +78,11 @@ func registerOIDCProviderOps(srv *api.Server, d Deps) {
 	})
 
 	handle(srv, "ListOpenIDConnectProviderTags", func(ctx context.Context, id *iam.Identity, in *iamshape.ListOpenIDConnectProviderTagsInput) (*iamshape.ListOpenIDConnectProviderTagsOutput, error) {
-		tags, err := d.IAM.ListOpenIDConnectProviderTags(ctx, id.AccountID, in.OpenIDConnectProviderArn)
-		if err != nil {
-			return nil, err
-		}
-		// The resource is read before the marker is decoded: a missing one is
-		// NoSuchEntity whatever the marker.
-		pg, truncated, marker, err := listTagsPage(in.Marker, in.MaxItems, func() ([]iam.Tag, error) { return tags, nil })
+		// As every List*Tags: a malformed marker is InvalidInput before the
+		// resource is looked up.
+		pg, truncated, marker, err := listTagsPage(in.Marker, in.MaxItems, func() ([]iam.Tag, error) {
+			return d.IAM.ListOpenIDConnectProviderTags(ctx, id.AccountID, in.OpenIDConnectProviderArn)
+		})
 		if err != nil {
 			return nil, err
 		}

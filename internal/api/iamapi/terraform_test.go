@@ -156,3 +156,50 @@ func TestTerraformApplyDestroy(t *testing.T) {
 	_, err = c.ListUserTags(ctx, &awsiam.ListUserTagsInput{UserName: aws.String("tf-user")})
 	wantNotFound(t, err)
 }
+
+// TestListTagsMarkerCheckedFirst: every List*Tags validates its Marker
+// before looking the resource up (AWS checks the request's parameters before
+// the entity), so a malformed marker on a missing resource is InvalidInput,
+// and a good request on a missing resource is NoSuchEntity.
+func TestListTagsMarkerCheckedFirst(t *testing.T) {
+	env := servertest.Start(t)
+	c := env.IAM()
+	ctx := t.Context()
+	missingPolicy := aws.String("arn:aws:iam::" + env.AccountID + ":policy/missing")
+	missingOIDC := aws.String("arn:aws:iam::" + env.AccountID + ":oidc-provider/example.com")
+	missingMFA := aws.String("arn:aws:iam::" + env.AccountID + ":mfa/missing")
+	for _, tc := range []struct {
+		name string
+		call func(marker *string) error
+	}{
+		{"ListUserTags", func(m *string) error {
+			_, err := c.ListUserTags(ctx, &awsiam.ListUserTagsInput{UserName: aws.String("missing"), Marker: m})
+			return err
+		}},
+		{"ListRoleTags", func(m *string) error {
+			_, err := c.ListRoleTags(ctx, &awsiam.ListRoleTagsInput{RoleName: aws.String("missing"), Marker: m})
+			return err
+		}},
+		{"ListPolicyTags", func(m *string) error {
+			_, err := c.ListPolicyTags(ctx, &awsiam.ListPolicyTagsInput{PolicyArn: missingPolicy, Marker: m})
+			return err
+		}},
+		{"ListInstanceProfileTags", func(m *string) error {
+			_, err := c.ListInstanceProfileTags(ctx, &awsiam.ListInstanceProfileTagsInput{InstanceProfileName: aws.String("missing"), Marker: m})
+			return err
+		}},
+		{"ListOpenIDConnectProviderTags", func(m *string) error {
+			_, err := c.ListOpenIDConnectProviderTags(ctx, &awsiam.ListOpenIDConnectProviderTagsInput{OpenIDConnectProviderArn: missingOIDC, Marker: m})
+			return err
+		}},
+		{"ListMFADeviceTags", func(m *string) error {
+			_, err := c.ListMFADeviceTags(ctx, &awsiam.ListMFADeviceTagsInput{SerialNumber: missingMFA, Marker: m})
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wantAPIError(t, tc.call(aws.String("not-a-marker")), "InvalidInput", "Invalid Marker.")
+			wantNotFound(t, tc.call(nil))
+		})
+	}
+}
