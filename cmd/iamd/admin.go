@@ -27,6 +27,7 @@ func newAdminCmd(stdout, _ io.Writer) *cobra.Command {
 	account.AddCommand(newAdminAccountCreateCmd(stdout))
 	account.AddCommand(newAdminAccountSetCmd(stdout))
 	cmd.AddCommand(account)
+	cmd.AddCommand(newAdminRotateMasterKeyCmd(stdout))
 	return cmd
 }
 

@@ -58,6 +58,10 @@ type config struct {
 	// MasterKey is base64 of 32 bytes; environment only (a key in a config
 	// file next to the data would protect nothing).
 	MasterKey string `yaml:"-"`
+	// MasterKeyPrevious lists older master keys (base64, comma-separated)
+	// that still open values while a rotation re-seals them; environment
+	// only, like MasterKey.
+	MasterKeyPrevious string `yaml:"-"`
 }
 
 func defaultConfig() config {
@@ -92,6 +96,7 @@ var settings = []setting{
 	{"", "IAMD_ROOT_ACCESS_KEY_ID", "", func(c *config) any { return &c.RootAccessKeyID }},
 	{"", "IAMD_ROOT_SECRET_ACCESS_KEY", "", func(c *config) any { return &c.RootSecretAccessKey }},
 	{"", "IAMD_MASTER_KEY", "", func(c *config) any { return &c.MasterKey }},
+	{"", "IAMD_MASTER_KEY_PREVIOUS", "", func(c *config) any { return &c.MasterKeyPrevious }},
 	{"log-level", "IAMD_LOG_LEVEL", "debug, info, warn or error", func(c *config) any { return &c.LogLevel }},
 	{"log-format", "IAMD_LOG_FORMAT", "text or json", func(c *config) any { return &c.LogFormat }},
 	{"shutdown-timeout", "IAMD_SHUTDOWN_TIMEOUT", "how long a graceful shutdown waits for requests in flight", func(c *config) any { return &c.ShutdownTimeout }},

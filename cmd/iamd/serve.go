@@ -157,11 +157,13 @@ func openData(ctx context.Context, cfg config, migrate bool, log *slog.Logger) (
 				"or copy one %s into every node's data directory (%w)", secret.MasterKeyFile, err)
 		}
 	}
-	key, err := secret.LoadMasterKey(cfg.DataDir, cfg.MasterKey, rand.Reader)
+	// The previous keys (IAMD_MASTER_KEY_PREVIOUS or master.key.previous)
+	// open what is not yet re-sealed during a rotation.
+	key, previous, err := secret.LoadMasterKeys(cfg.DataDir, cfg.MasterKey, cfg.MasterKeyPrevious, rand.Reader)
 	if err != nil {
 		return nil, nil, err
 	}
-	sealer, err := secret.NewSealer(rand.Reader, key)
+	sealer, err := secret.NewSealer(rand.Reader, key, previous...)
 	if err != nil {
 		return nil, nil, err
 	}
