@@ -319,7 +319,8 @@ func userDeleteConflict(ctx context.Context, tx store.Txn, u store.User) error {
 		return err
 	}
 	if n > 0 {
-		return DeleteConflict("Cannot delete entity, must remove user from group first.")
+		// AWS words it as DeleteGroup does, "users" plural, for a user too.
+		return DeleteConflict("Cannot delete entity, must remove users from group first.")
 	}
 	return nil
 }

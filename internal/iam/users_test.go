@@ -279,7 +279,7 @@ func TestDeleteUserConflicts(t *testing.T) {
 	if err := env.svc.AddUserToGroup(ctx, testAccount, "devs", "alice"); err != nil {
 		t.Fatal(err)
 	}
-	wantMessage(t, del(), CodeDeleteConflict, "Cannot delete entity, must remove user from group first.")
+	wantMessage(t, del(), CodeDeleteConflict, "Cannot delete entity, must remove users from group first.")
 	if err := env.svc.RemoveUserFromGroup(ctx, testAccount, "devs", "alice"); err != nil {
 		t.Fatal(err)
 	}

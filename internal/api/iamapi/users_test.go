@@ -173,7 +173,7 @@ func TestGroupsThroughTheSDK(t *testing.T) {
 	_, err = c.DeleteGroup(ctx, &awsiam.DeleteGroupInput{GroupName: aws.String("devs")})
 	wantAPIError(t, err, "DeleteConflict", "Cannot delete entity, must remove users from group first.")
 	_, err = c.DeleteUser(ctx, &awsiam.DeleteUserInput{UserName: aws.String("u0")})
-	wantAPIError(t, err, "DeleteConflict", "Cannot delete entity, must remove user from group first.")
+	wantAPIError(t, err, "DeleteConflict", "Cannot delete entity, must remove users from group first.")
 
 	must(c.UpdateGroup(ctx, &awsiam.UpdateGroupInput{GroupName: aws.String("devs"), NewGroupName: aws.String("Developers"), NewPath: aws.String("/")}))(t)
 	groups := must(c.ListGroupsForUser(ctx, &awsiam.ListGroupsForUserInput{UserName: aws.String("u3")}))(t).Groups
