@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
@@ -209,4 +210,52 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// With the keys in the environment (as on a PostgreSQL store's nodes) the
+// command re-seals under the configured keys and writes no key file.
+func TestAdminRotateMasterKeyFromEnvironment(t *testing.T) {
+	oldKey, newKey := bytes.Repeat([]byte{1}, secret.KeySize), bytes.Repeat([]byte{2}, secret.KeySize)
+	oldB64, newB64 := base64.StdEncoding.EncodeToString(oldKey), base64.StdEncoding.EncodeToString(newKey)
+	dir := t.TempDir()
+	t.Setenv("IAMD_MASTER_KEY", oldB64)
+	t.Setenv("IAMD_MASTER_KEY_PREVIOUS", "")
+	var out, errOut bytes.Buffer
+	if code := run([]string{"admin", "account", "create", "--data-dir", dir, "--account-id", "210987654321"}, nil, &out, &errOut); code != 0 {
+		t.Fatalf("create: %d %s", code, errOut.String())
+	}
+	t.Setenv("IAMD_MASTER_KEY", newB64)
+	t.Setenv("IAMD_MASTER_KEY_PREVIOUS", oldB64)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "Re-sealed 1 access-key secrets, 0 MFA seeds, 0 STS token keys."},
+		{nil, "Re-sealed 0 access-key secrets"},
+		{[]string{"--finish"}, "remove the previous key (IAMD_MASTER_KEY_PREVIOUS"},
+	} {
+		if code, stdout, stderr := rotate(t, dir, tc.args...); code != 0 || !strings.Contains(stdout, tc.want) {
+			t.Fatalf("rotate %v: exit %d, %q %q; want %q", tc.args, code, stdout, stderr, tc.want)
+		}
+	}
+	for _, name := range []string{secret.MasterKeyFile, secret.PreviousKeysFile} {
+		if _, err := os.Stat(filepath.Join(dir, name)); !os.IsNotExist(err) {
+			t.Errorf("%s written with the key in the environment: %v", name, err)
+		}
+	}
+	cfg := defaultConfig()
+	cfg.DataDir, cfg.MasterKey = dir, newB64
+	st, sealer, err := openData(t.Context(), cfg, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	keyID, secretKey, err := readCredentialsFile(filepath.Join(dir, "root-210987654321.credentials"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := iam.New(iam.Config{Store: st, Sealer: sealer, Now: time.Now, Rand: rand.Reader})
+	if cred, err := svc.LookupAccessKey(t.Context(), keyID); err != nil || cred.SecretAccessKey != secretKey {
+		t.Fatalf("root key under the new key alone: %+v, %v", cred, err)
+	}
 }
