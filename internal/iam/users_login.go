@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/iamd/iamd/internal/secret"
 	"github.com/iamd/iamd/internal/store"
 )
 
@@ -203,7 +202,7 @@ func (s *Service) ChangePassword(ctx context.Context, accountID, userName, oldPa
 	if err != nil {
 		return err
 	}
-	match, err := secret.VerifyPassword(lp.PasswordHash, oldPassword)
+	match, err := s.passwords.Verify(lp.PasswordHash, oldPassword)
 	if err != nil {
 		return internalError(err)
 	}
@@ -216,7 +215,7 @@ func (s *Service) ChangePassword(ctx context.Context, accountID, userName, oldPa
 			return &Error{Code: CodeAccessDenied, Message: "The password has expired and can only be reset by an administrator."}
 		}
 		if verr := policy.CheckReuse(newPassword, previous, func(hash, pw string) bool {
-			ok, err := secret.VerifyPassword(hash, pw)
+			ok, err := s.passwords.Verify(hash, pw)
 			return err == nil && ok
 		}); verr != nil {
 			return verr
@@ -298,7 +297,7 @@ func (s *Service) VerifyUserPassword(ctx context.Context, accountID, userName, p
 		_, _ = s.passwords.Hash(password)
 		return PasswordSignIn{}, false, nil
 	}
-	match, err := secret.VerifyPassword(lp.PasswordHash, password)
+	match, err := s.passwords.Verify(lp.PasswordHash, password)
 	if err != nil {
 		return PasswordSignIn{}, false, internalError(err)
 	}

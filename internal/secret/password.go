@@ -59,7 +59,19 @@ func (p PasswordParams) validate() error {
 type PasswordHasher struct {
 	rand   io.Reader
 	params PasswordParams
+	// slots bounds the argon2id computations running at once: each takes
+	// params.Memory, so unbounded concurrency (many ChangePassword calls at
+	// once, each verifying the old password) could exhaust the server's
+	// memory. Callers beyond the bound wait for a slot.
+	slots chan struct{}
+	// idKey is argon2.IDKey; tests replace it to observe concurrency.
+	idKey func(password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte
 }
+
+// HashMemoryBudget is the memory (KiB) that concurrent argon2id
+// computations of one PasswordHasher may use together: 256 MiB, four at
+// once with DefaultPasswordParams.
+const HashMemoryBudget = 256 * 1024
 
 // NewPasswordHasher returns a hasher drawing salts from rand.
 func NewPasswordHasher(rand io.Reader, p PasswordParams) (*PasswordHasher, error) {
@@ -69,7 +81,15 @@ func NewPasswordHasher(rand io.Reader, p PasswordParams) (*PasswordHasher, error
 	if err := p.validate(); err != nil {
 		return nil, fmt.Errorf("secret: password parameters: %w", err)
 	}
-	return &PasswordHasher{rand: rand, params: p}, nil
+	n := max(1, HashMemoryBudget/int(p.Memory))
+	return &PasswordHasher{rand: rand, params: p, slots: make(chan struct{}, n), idKey: argon2.IDKey}, nil
+}
+
+// derive runs one argon2id computation in a slot.
+func (h *PasswordHasher) derive(password, salt []byte, p PasswordParams, keyLen uint32) []byte {
+	h.slots <- struct{}{}
+	defer func() { <-h.slots }()
+	return h.idKey(password, salt, p.Time, p.Memory, p.Threads, keyLen)
 }
 
 // Hash returns the PHC-encoded argon2id hash of password with a fresh salt.
@@ -79,7 +99,7 @@ func (h *PasswordHasher) Hash(password string) (string, error) {
 		return "", fmt.Errorf("secret: salt: %w", err)
 	}
 	p := h.params
-	sum := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	sum := h.derive([]byte(password), salt, p, p.KeyLen)
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(sum)), nil
 }
@@ -97,13 +117,26 @@ var ErrBadHash = errors.New("secret: malformed password hash")
 
 // VerifyPassword reports whether password matches the PHC-encoded argon2id
 // hash, using the parameters stored in the hash. The comparison is constant
-// time. A malformed hash is an error, never a match.
+// time. A malformed hash is an error, never a match. A server verifies
+// with PasswordHasher.Verify, which bounds concurrent computations.
 func VerifyPassword(encoded, password string) (bool, error) {
+	return verify(encoded, password, argon2.IDKey)
+}
+
+// Verify is VerifyPassword within the hasher's bound on concurrent
+// computations.
+func (h *PasswordHasher) Verify(encoded, password string) (bool, error) {
+	return verify(encoded, password, func(pw, salt []byte, t, m uint32, th uint8, kl uint32) []byte {
+		return h.derive(pw, salt, PasswordParams{Time: t, Memory: m, Threads: th}, kl)
+	})
+}
+
+func verify(encoded, password string, idKey func(password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte) (bool, error) {
 	p, salt, sum, err := decodeHash(encoded)
 	if err != nil {
 		return false, err
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(sum)))
+	got := idKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(sum)))
 	return subtle.ConstantTimeCompare(got, sum) == 1, nil
 }
 

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // testParams are cheap so that the tests run fast; the encoding is the same.
@@ -135,5 +137,63 @@ func TestPasswordHasherConfig(t *testing.T) {
 	h, _ := NewPasswordHasher(failingReader{}, testParams())
 	if _, err := h.Hash("pw"); err == nil {
 		t.Error("Hash succeeded without randomness")
+	}
+}
+
+// TestConcurrentHashesAreBounded: each argon2id computation takes the
+// parameters' memory, so a burst of password requests must not run more of
+// them at once than HashMemoryBudget allows (here two), or it could exhaust
+// the server's memory. Hash and Verify share the bound.
+func TestConcurrentHashesAreBounded(t *testing.T) {
+	p := testParams()
+	p.Memory = HashMemoryBudget / 2
+	h := newHasher(t, p)
+	stored, err := h.Hash("pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	active, peak := 0, 0
+	release := make(chan struct{})
+	h.idKey = func(password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
+		mu.Lock()
+		active++
+		peak = max(peak, active)
+		mu.Unlock()
+		<-release
+		mu.Lock()
+		active--
+		mu.Unlock()
+		return make([]byte, keyLen) // the computation itself is not under test
+	}
+	const n = 6
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				_, _ = h.Hash("pw")
+			} else {
+				_, _ = h.Verify(stored, "pw")
+			}
+		}()
+	}
+	// Let every goroutine reach the computation or the wait for a slot.
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		mu.Lock()
+		a := active
+		mu.Unlock()
+		if a >= 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	if peak != 2 {
+		t.Errorf("%d argon2id computations ran at once, want at most (and, under load, exactly) 2", peak)
 	}
 }
