@@ -57,6 +57,13 @@ const (
 	maxIMDSTTL    = 21600
 )
 
+// MaxIMDSTokens bounds the live IMDS session tokens of an Agent: anyone on
+// the host may ask for tokens, and each is kept until it expires (up to six
+// hours), so without a bound a loop of PUTs would grow the agent without
+// limit. Beyond it the token request is refused (503, which SDKs retry)
+// until tokens expire.
+const MaxIMDSTokens = 1024
+
 // NewAgent builds an Agent.
 func NewAgent(cfg AgentConfig) (*Agent, error) {
 	if cfg.Fetch == nil || cfg.AuthToken == "" || cfg.Now == nil || cfg.Rand == nil {
@@ -181,6 +188,11 @@ func (a *Agent) imdsToken(w http.ResponseWriter, r *http.Request) {
 		if !now.Before(exp) {
 			delete(a.imds, t)
 		}
+	}
+	if len(a.imds) >= MaxIMDSTokens {
+		a.mu.Unlock()
+		http.Error(w, "", http.StatusServiceUnavailable)
+		return
 	}
 	a.imds[tok] = now.Add(time.Duration(ttl) * time.Second)
 	a.mu.Unlock()
