@@ -121,7 +121,10 @@ func (a *auditor) auditHTTP(how httpAudit, h http.Handler) http.Handler {
 		if bw.status >= 400 {
 			var body struct{ Code string }
 			if json.Unmarshal(bw.body.Bytes(), &body) != nil || body.Code == "" {
-				body.Code = http.StatusText(bw.status)
+				// A plain-text answer (net/http's, e.g. a wrong method) has no
+				// code: name it like one ("MethodNotAllowed"), as an error code
+				// has no spaces and the text output of the trail splits on them.
+				body.Code = strings.ReplaceAll(http.StatusText(bw.status), " ", "")
 			}
 			base.ErrorCode = body.Code
 		}

@@ -474,6 +474,14 @@ func TestAuditInstanceEndpoints(t *testing.T) {
 	if resp.StatusCode < 400 || len(evs) != 1 || evs[0].ErrorCode == "" || evs[0].Status != resp.StatusCode {
 		t.Fatalf("bad token: %d, events %+v", resp.StatusCode, evs)
 	}
+	// A wrong method gets net/http's plain-text answer; its event still
+	// carries a code without spaces.
+	req, _ = http.NewRequest(http.MethodGet, env.URL+stsapi.PathInstances, nil)
+	resp, _ = env.Do(t, req)
+	evs = eventsOf(t, env, resp.Header.Get("x-amzn-RequestId"))
+	if resp.StatusCode != http.StatusMethodNotAllowed || len(evs) != 1 || evs[0].ErrorCode != "MethodNotAllowed" || evs[0].Status != 405 {
+		t.Fatalf("wrong method: %d, events %+v", resp.StatusCode, evs)
+	}
 }
 
 // TestAuditWebIdentity: the unsigned AssumeRoleWithWebIdentity is one
