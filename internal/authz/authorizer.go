@@ -350,6 +350,18 @@ func (a *Authorizer) CallerPolicySet(ctx context.Context, caller *iam.Identity) 
 	return pr, p.Set(), nil
 }
 
+// EntityARN is the ARN, with its path, of the user or role (kind
+// store.PrincipalUser or store.PrincipalRole) of the account named name, ""
+// when there is none. It reads the same cache as decisions, so asking
+// before deciding for the same principal costs no extra store read.
+func (a *Authorizer) EntityARN(ctx context.Context, accountID, kind, name string) (string, error) {
+	cs, err := a.compiled(ctx, Subject{AccountID: accountID, Kind: kind, Name: name}, nil)
+	if err != nil {
+		return "", err
+	}
+	return cs.info.ARN, nil
+}
+
 // matches renders the deciding statements for the log: policy#index(sid).
 func matches(ms []policy.Match) string {
 	var b strings.Builder

@@ -37,6 +37,7 @@ import (
 	"github.com/iamd/iamd/internal/iam"
 	"github.com/iamd/iamd/internal/policy"
 	"github.com/iamd/iamd/internal/sigv4"
+	"github.com/iamd/iamd/internal/store"
 )
 
 // Paths served; PathPrefix routes both to the Handler.
@@ -229,6 +230,9 @@ func (h *Handler) check(r *http.Request) (*authzclient.CheckResponse, error) {
 	if err := h.mayAsk(ctx, r, asker, subject); err != nil {
 		return nil, err
 	}
+	if err := h.namedExactly(ctx, req.Principal, subject); err != nil {
+		return nil, err
+	}
 	out := &authzclient.CheckResponse{Principal: principalInfo(subject)}
 	if out.Result, err = h.decide(ctx, subject, &out.Principal, &req.Check, nil); err != nil {
 		return nil, err
@@ -251,6 +255,9 @@ func (h *Handler) batch(r *http.Request) (*authzclient.BatchResponse, error) {
 		return nil, err
 	}
 	if err := h.mayAsk(ctx, r, asker, subject); err != nil {
+		return nil, err
+	}
+	if err := h.namedExactly(ctx, req.Principal, subject); err != nil {
 		return nil, err
 	}
 	out := &authzclient.BatchResponse{Principal: principalInfo(subject), Results: make([]authzclient.Result, len(req.Checks))}
@@ -285,6 +292,37 @@ func (h *Handler) mayAsk(ctx context.Context, r *http.Request, asker, subject *i
 		return err
 	}
 	return d.Err()
+}
+
+// namedExactly refuses a user or role ARN that names an existing entity
+// with another path (or another case of its name): policies are found by
+// name, so "user/teamx/bob" would otherwise be decided with the policies
+// of "user/ops/bob" by an asking service allowed iamd:Authorize on
+// user/teamx/* only, and conditions on the principal's ARN would see the
+// ARN as given. It runs after mayAsk so that only an asker allowed to ask
+// about the ARN learns that it is wrong. An ARN naming no entity is decided
+// as before (no policies).
+func (h *Handler) namedExactly(ctx context.Context, p *authzclient.Principal, subject *iam.Identity) error {
+	if p == nil || p.ARN == "" {
+		return nil
+	}
+	var kind, name string
+	switch subject.Kind {
+	case iam.IdentityUser:
+		kind, name = store.PrincipalUser, subject.UserName
+	case iam.IdentityAssumedRole:
+		kind, name = store.PrincipalRole, subject.RoleName
+	default:
+		return nil
+	}
+	arn, err := h.cfg.Authz.EntityARN(ctx, subject.AccountID, kind, name)
+	if err != nil {
+		return err
+	}
+	if arn != "" && arn != p.ARN {
+		return badRequest("The principal %s is not a user, role or root of account %s.", p.ARN, subject.AccountID)
+	}
+	return nil
 }
 
 // decide answers one check for subject; shared are the batch's context
