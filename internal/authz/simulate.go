@@ -322,7 +322,10 @@ func PrincipalFor(ctx context.Context, src PolicySource, accountID, arn string) 
 		return policy.Principal{}, Policies{}, err
 	}
 	info, err := src.Policies(ctx, sub)
-	if errors.Is(err, ErrNoSuchSubject) {
+	// The entity is found by name; an ARN with another path (or case)
+	// names no entity. Simulating it anyway would show the policies of
+	// user/ops/bob to a caller allowed to simulate user/teamx/* only.
+	if errors.Is(err, ErrNoSuchSubject) || err == nil && info.ARN != arn {
 		return policy.Principal{}, Policies{}, iam.NoSuchEntity("The %s with name %s cannot be found.", sub.Kind, sub.Name)
 	}
 	if err != nil {
