@@ -12,8 +12,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -99,6 +101,18 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	opts.setDefaults()
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("sqlite: invalid database path %q", path)
+	}
+	if !strings.HasPrefix(path, ":") && !strings.HasPrefix(path, "file:") {
+		// The database holds password hashes, sealed secrets and the audit
+		// trail: create it 0600 rather than leave its mode to the umask
+		// (SQLite gives the -wal and -shm files the database file's mode).
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			err = f.Close()
+		}
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("sqlite: create %s: %w", path, err)
+		}
 	}
 	common := url.Values{}
 	common.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds()))
