@@ -203,3 +203,60 @@ func TestListTagsMarkerCheckedFirst(t *testing.T) {
 		})
 	}
 }
+
+// TestTerraformForceDestroyUser replays the Terraform AWS provider's
+// destroy of an aws_iam_user with force_destroy: it lists and removes every
+// kind of credential and policy of the user, SSH keys, signing certificates
+// and service-specific credentials included (which iamd does not store, so
+// the lists are empty), then deletes the user.
+func TestTerraformForceDestroyUser(t *testing.T) {
+	env := servertest.Start(t)
+	c := env.IAM()
+	ctx := t.Context()
+	user := aws.String("tf-force")
+	must(c.CreateUser(ctx, &awsiam.CreateUserInput{UserName: user}))(t)
+	must(c.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: user}))(t)
+	must(c.CreateLoginProfile(ctx, &awsiam.CreateLoginProfileInput{UserName: user, Password: aws.String("Tf-force-Passw0rd!")}))(t)
+	must(c.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: user, PolicyName: aws.String("inline"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}`)}))(t)
+	must(c.AttachUserPolicy(ctx, &awsiam.AttachUserPolicyInput{UserName: user, PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}))(t)
+
+	for _, k := range must(c.ListAccessKeys(ctx, &awsiam.ListAccessKeysInput{UserName: user}))(t).AccessKeyMetadata {
+		must(c.DeleteAccessKey(ctx, &awsiam.DeleteAccessKeyInput{UserName: user, AccessKeyId: k.AccessKeyId}))(t)
+	}
+	if out := must(c.ListSSHPublicKeys(ctx, &awsiam.ListSSHPublicKeysInput{UserName: user}))(t); len(out.SSHPublicKeys) != 0 || out.IsTruncated {
+		t.Fatalf("ListSSHPublicKeys = %+v", out)
+	}
+	for _, d := range must(c.ListMFADevices(ctx, &awsiam.ListMFADevicesInput{UserName: user}))(t).MFADevices {
+		must(c.DeactivateMFADevice(ctx, &awsiam.DeactivateMFADeviceInput{UserName: user, SerialNumber: d.SerialNumber}))(t)
+	}
+	must(c.DeleteLoginProfile(ctx, &awsiam.DeleteLoginProfileInput{UserName: user}))(t)
+	if out := must(c.ListSigningCertificates(ctx, &awsiam.ListSigningCertificatesInput{UserName: user}))(t); out.Certificates == nil || len(out.Certificates) != 0 || out.IsTruncated {
+		t.Fatalf("ListSigningCertificates = %+v", out)
+	}
+	if out := must(c.ListServiceSpecificCredentials(ctx, &awsiam.ListServiceSpecificCredentialsInput{UserName: user}))(t); len(out.ServiceSpecificCredentials) != 0 {
+		t.Fatalf("ListServiceSpecificCredentials = %+v", out)
+	}
+	for _, name := range must(c.ListUserPolicies(ctx, &awsiam.ListUserPoliciesInput{UserName: user}))(t).PolicyNames {
+		must(c.DeleteUserPolicy(ctx, &awsiam.DeleteUserPolicyInput{UserName: user, PolicyName: aws.String(name)}))(t)
+	}
+	for _, a := range must(c.ListAttachedUserPolicies(ctx, &awsiam.ListAttachedUserPoliciesInput{UserName: user}))(t).AttachedPolicies {
+		must(c.DetachUserPolicy(ctx, &awsiam.DetachUserPolicyInput{UserName: user, PolicyArn: a.PolicyArn}))(t)
+	}
+	must(c.DeleteUser(ctx, &awsiam.DeleteUserInput{UserName: user}))(t)
+
+	// Once the user is gone, or with a malformed marker, the three lists fail
+	// as ListAccessKeys does.
+	_, err := c.ListSSHPublicKeys(ctx, &awsiam.ListSSHPublicKeysInput{UserName: user})
+	wantNotFound(t, err)
+	_, err = c.ListSigningCertificates(ctx, &awsiam.ListSigningCertificatesInput{UserName: user})
+	wantNotFound(t, err)
+	_, err = c.ListServiceSpecificCredentials(ctx, &awsiam.ListServiceSpecificCredentialsInput{UserName: user})
+	wantNotFound(t, err)
+	_, err = c.ListSSHPublicKeys(ctx, &awsiam.ListSSHPublicKeysInput{Marker: aws.String("not-a-marker")})
+	wantAPIError(t, err, "InvalidInput", "Invalid Marker.")
+	// The root, naming no user, has none either.
+	if out := must(c.ListSigningCertificates(ctx, &awsiam.ListSigningCertificatesInput{}))(t); len(out.Certificates) != 0 {
+		t.Fatalf("root's ListSigningCertificates = %+v", out)
+	}
+}

@@ -16,6 +16,7 @@ func registerUsers(srv *api.Server, d Deps) {
 	registerAccessKeyOps(srv, d)
 	registerLoginProfileOps(srv, d)
 	registerChangePassword(srv, d)
+	registerUnstoredCredentialOps(srv, d)
 }
 
 // usrTime is nil for the zero time (an absent optional date).
