@@ -54,6 +54,16 @@ type oidcKeys struct {
 
 	mu    sync.Mutex
 	cache map[string]*jwksEntry // by issuer URL
+	// failed remembers each issuer's last failed fetch: for jwksRefetch
+	// its error is answered again without fetching, so unauthenticated
+	// AssumeRoleWithWebIdentity calls cannot make iamd open a connection
+	// (waiting up to the timeout) per call while an issuer is down.
+	failed map[string]fetchFailure
+}
+
+type fetchFailure struct {
+	at  time.Time
+	err error
 }
 
 type jwksEntry struct {
@@ -65,12 +75,13 @@ func newOIDCKeys(now func() time.Time, timeout time.Duration, allowLoopback bool
 	if timeout <= 0 {
 		timeout = DefaultOIDCTimeout
 	}
-	return &oidcKeys{now: now, timeout: timeout, allowLoopback: allowLoopback, roots: roots, cache: map[string]*jwksEntry{}}
+	return &oidcKeys{now: now, timeout: timeout, allowLoopback: allowLoopback, roots: roots, cache: map[string]*jwksEntry{},
+		failed: map[string]fetchFailure{}}
 }
 
 // keys returns the issuer's keys with ID kid ("" = all): from the cache,
 // fetched when absent, stale, or (at most once per jwksRefetch) when no key
-// has that ID.
+// has that ID; a failed fetch is not retried for jwksRefetch.
 func (o *oidcKeys) keys(ctx context.Context, issuer, kid string, thumbprints []string) ([]jose.JSONWebKey, error) {
 	now := o.now()
 	o.mu.Lock()
@@ -81,12 +92,24 @@ func (o *oidcKeys) keys(ctx context.Context, issuer, kid string, thumbprints []s
 			return ks, nil
 		}
 	}
+	o.mu.Lock()
+	f, ok := o.failed[issuer]
+	o.mu.Unlock()
+	if ok && now.Sub(f.at) < jwksRefetch {
+		return nil, f.err
+	}
 	set, err := o.fetch(ctx, issuer, thumbprints)
 	if err != nil {
+		if ctx.Err() == nil { // the caller's own cancellation says nothing of the issuer
+			o.mu.Lock()
+			o.failed[issuer] = fetchFailure{at: now, err: err}
+			o.mu.Unlock()
+		}
 		return nil, err
 	}
 	o.mu.Lock()
 	o.cache[issuer] = &jwksEntry{keys: set, fetchedAt: now}
+	delete(o.failed, issuer)
 	o.mu.Unlock()
 	return selectKeys(set, kid), nil
 }
