@@ -102,7 +102,13 @@ func (s *Service) AssumeRole(ctx context.Context, caller *iam.Identity, in Assum
 	denied := func() error {
 		return accessDenied("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.ARN, in.RoleARN)
 	}
-	if caller.Kind != iam.IdentityRoot && caller.Kind != iam.IdentityUser && caller.Kind != iam.IdentityAssumedRole {
+	if caller.IsRoot() {
+		// AWS refuses the root (its long-term key and its GetSessionToken
+		// sessions alike) before looking at the role: a role is assumed by
+		// an IAM user or a role session (evaluation.md §8).
+		return AssumeRoleResult{}, accessDenied(msgRootAssumeRole)
+	}
+	if caller.Kind != iam.IdentityUser && caller.Kind != iam.IdentityAssumedRole {
 		return AssumeRoleResult{}, denied()
 	}
 	if in.Region == "" {

@@ -34,6 +34,9 @@ func invalidParameter(format string, args ...any) *iam.Error {
 const (
 	msgMFAInvalid = "MultiFactorAuthentication failed with invalid MFA one time pass code."
 	msgMFAMissing = "MultiFactorAuthentication failed, unable to validate MFA code."
+	// msgRootAssumeRole is AWS's answer to AssumeRole called with the
+	// root's credentials.
+	msgRootAssumeRole = "Roles may not be assumed by root accounts."
 )
 
 // checkMFA verifies a SerialNumber + TokenCode pair for the caller's own

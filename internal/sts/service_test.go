@@ -26,6 +26,8 @@ type env struct {
 	st    store.Store
 	iam   *iam.Service
 	sts   *Service
+	// grants holds the identity policies of newEnv(t, nil)'s callers.
+	grants grants
 }
 
 func newEnv(t *testing.T, policies CallerPolicies) *env {
@@ -39,11 +41,37 @@ func newEnv(t *testing.T, policies CallerPolicies) *env {
 			t.Fatal(err)
 		}
 	}
+	g := grants{}
+	if policies == nil {
+		policies = g
+	}
 	s, err := New(Config{Store: st, Sealer: sealer, IAM: isvc, Now: clock.Now, Rand: rand.Reader, CallerPolicies: policies})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, clock: clock, st: st, iam: isvc, sts: s}
+	return &env{t: t, clock: clock, st: st, iam: isvc, sts: s, grants: g}
+}
+
+// grants is a CallerPolicies that gives the identities registered in it by
+// ARN their own identity policy, and everyone else none.
+type grants map[string]*policy.Compiled
+
+func (g grants) CallerPolicySet(_ context.Context, id *iam.Identity) (policy.Principal, policy.Set, error) {
+	set := policy.Set{HasSession: id.HasSessionPolicy()}
+	if c := g[id.ARN]; c != nil {
+		set.Identity = []*policy.Compiled{c}
+	}
+	return policy.Principal{}, set, nil
+}
+
+// admin creates the user "admin" in account, allowed everything by its
+// identity policy (with newEnv(t, nil)): the root may not assume roles, so
+// tests about the role session assume it as this user.
+func (e *env) admin(account string) *iam.Identity {
+	e.t.Helper()
+	u := e.user(account, "admin")
+	e.grants[u.ARN] = compiled(e.t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)
+	return u
 }
 
 func rootOf(account string) *iam.Identity {
@@ -327,6 +355,7 @@ func TestAssumeRoleTrust(t *testing.T) {
 	alice := e.user(acct1, "alice")
 	bob := e.user(acct1, "bob")
 	other := e.user(acct2, "carol")
+	admin, admin2 := e.admin(acct1), e.admin(acct2)
 	byAccount := e.role(acct1, "by-account", trustDoc(acct1, `"sts:AssumeRole"`, ""), 0)
 	byAlice := e.role(acct1, "by-alice", trustDoc(alice.ARN, `"sts:AssumeRole"`, ""), 0)
 	byAccount2 := e.role(acct1, "by-account2", trustDoc("arn:aws:iam::"+acct2+":root", `"sts:AssumeRole"`, ""), 0)
@@ -340,13 +369,13 @@ func TestAssumeRoleTrust(t *testing.T) {
 		role   iam.Role
 		ok     bool
 	}{
-		{"root, trust names the account", rootOf(acct1), byAccount, true},
+		{"allowed user, trust names the account", admin, byAccount, true},
 		{"user named by the trust policy", alice, byAlice, true},
 		{"user not named", bob, byAlice, false},
 		{"user, trust names only the account, no identity policy", alice, byAccount, false},
-		{"root of the trusted other account", rootOf(acct2), byAccount2, true},
+		{"allowed user of the trusted other account", admin2, byAccount2, true},
 		{"user of the trusted other account without identity policy", other, byAccount2, false},
-		{"root of an untrusted account", rootOf(acct2), byAccount, false},
+		{"allowed user of an untrusted account", admin2, byAccount, false},
 		{"explicit deny", bob, denyBob, false},
 	} {
 		res, err := e.sts.AssumeRole(ctx, tc.caller, AssumeRoleInput{RoleARN: tc.role.ARN, RoleSessionName: "s1"})
@@ -423,11 +452,12 @@ func TestAssumeRoleWithCallerPolicies(t *testing.T) {
 func TestAssumeRoleExternalID(t *testing.T) {
 	e := newEnv(t, nil)
 	r := e.role(acct1, "vendor", trustDoc(acct1, `"sts:AssumeRole"`, `{"StringEquals":{"sts:ExternalId":"ext-123"}}`), 0)
+	admin := e.admin(acct1)
 	for _, tc := range []struct {
 		ext string
 		ok  bool
 	}{{"", false}, {"ext-124", false}, {"ext-123", true}} {
-		_, err := e.sts.AssumeRole(t.Context(), rootOf(acct1), AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "ss", ExternalID: tc.ext})
+		_, err := e.sts.AssumeRole(t.Context(), admin, AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "ss", ExternalID: tc.ext})
 		if tc.ok != (err == nil) {
 			t.Fatalf("ExternalId %q: err = %v", tc.ext, err)
 		}
@@ -438,22 +468,22 @@ func TestAssumeRoleDurationsAndChaining(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := t.Context()
 	r := e.role(acct1, "long", trustDoc(acct1, `"sts:AssumeRole"`, ""), 7200)
-	root := rootOf(acct1)
-	res, err := e.sts.AssumeRole(ctx, root, AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "ss", Duration: 7200 * time.Second})
+	admin := e.admin(acct1)
+	res, err := e.sts.AssumeRole(ctx, admin, AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "ss", Duration: 7200 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := res.Credentials.Expiration.Sub(e.clock.Now()); got != 2*time.Hour {
 		t.Fatalf("duration %v", got)
 	}
-	_, err = e.sts.AssumeRole(ctx, root, AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "ss", Duration: 7201 * time.Second})
+	_, err = e.sts.AssumeRole(ctx, admin, AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "ss", Duration: 7201 * time.Second})
 	wantExact(t, err, iam.CodeValidationError, "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 
 	// Role chaining: the role trusts itself; its session may assume it
 	// again for at most one hour.
 	self := e.selfTrusting(acct1, "self", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"`+acct1+`"},"Action":"sts:AssumeRole"},
 		{"Effect":"Allow","Principal":{"AWS":"`+iam.RoleARN(acct1, "/", "self")+`"},"Action":"sts:AssumeRole"}]}`, 43200)
-	first, err := e.sts.AssumeRole(ctx, root, AssumeRoleInput{RoleARN: self.ARN, RoleSessionName: "one"})
+	first, err := e.sts.AssumeRole(ctx, admin, AssumeRoleInput{RoleARN: self.ARN, RoleSessionName: "one"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -486,23 +516,23 @@ func TestAssumeRoleDurationsAndChaining(t *testing.T) {
 func TestAssumeRoleTagsAndSourceIdentity(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := t.Context()
-	root := rootOf(acct1)
+	admin := e.admin(acct1)
 	plain := e.role(acct1, "plain", trustDoc(acct1, `"sts:AssumeRole"`, ""), 0)
 	full := e.selfTrusting(acct1, "full", `{"Version":"2012-10-17","Statement":[
 		{"Effect":"Allow","Principal":{"AWS":"`+acct1+`"},"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"]},
 		{"Effect":"Allow","Principal":{"AWS":"`+iam.RoleARN(acct1, "/", "full")+`"},"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"]}]}`, 0)
 	tags := []iam.Tag{{Key: "team", Value: "ops"}, {Key: "env", Value: "dev"}}
 
-	_, err := e.sts.AssumeRole(ctx, root, AssumeRoleInput{RoleARN: plain.ARN, RoleSessionName: "ss", Tags: tags})
+	_, err := e.sts.AssumeRole(ctx, admin, AssumeRoleInput{RoleARN: plain.ARN, RoleSessionName: "ss", Tags: tags})
 	wantCode(t, err, iam.CodeAccessDenied, "sts:TagSession")
-	_, err = e.sts.AssumeRole(ctx, root, AssumeRoleInput{RoleARN: plain.ARN, RoleSessionName: "ss", SourceIdentity: "alice"})
+	_, err = e.sts.AssumeRole(ctx, admin, AssumeRoleInput{RoleARN: plain.ARN, RoleSessionName: "ss", SourceIdentity: "alice"})
 	wantCode(t, err, iam.CodeAccessDenied, "sts:SetSourceIdentity")
-	_, err = e.sts.AssumeRole(ctx, root, AssumeRoleInput{RoleARN: full.ARN, RoleSessionName: "ss", Tags: tags, TransitiveTagKeys: []string{"nope"}})
+	_, err = e.sts.AssumeRole(ctx, admin, AssumeRoleInput{RoleARN: full.ARN, RoleSessionName: "ss", Tags: tags, TransitiveTagKeys: []string{"nope"}})
 	wantCode(t, err, CodeInvalidParameterValue, "nope")
-	_, err = e.sts.AssumeRole(ctx, root, AssumeRoleInput{RoleARN: full.ARN, RoleSessionName: "ss", Tags: []iam.Tag{{Key: "a", Value: "1"}, {Key: "A", Value: "2"}}})
+	_, err = e.sts.AssumeRole(ctx, admin, AssumeRoleInput{RoleARN: full.ARN, RoleSessionName: "ss", Tags: []iam.Tag{{Key: "a", Value: "1"}, {Key: "A", Value: "2"}}})
 	wantCode(t, err, CodeInvalidParameterValue, "Duplicate tag keys")
 
-	res, err := e.sts.AssumeRole(ctx, root, AssumeRoleInput{RoleARN: full.ARN, RoleSessionName: "ss", Tags: tags,
+	res, err := e.sts.AssumeRole(ctx, admin, AssumeRoleInput{RoleARN: full.ARN, RoleSessionName: "ss", Tags: tags,
 		TransitiveTagKeys: []string{"team"}, SourceIdentity: "alice"})
 	if err != nil {
 		t.Fatal(err)
@@ -535,10 +565,10 @@ func TestAssumeRoleSessionPolicies(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := t.Context()
 	r := e.role(acct1, "r", trustDoc(acct1, `"sts:AssumeRole"`, ""), 0)
-	root := rootOf(acct1)
+	admin := e.admin(acct1)
 	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:Get*","Resource":"*"}]}`
 	arns := []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}
-	res, err := e.sts.AssumeRole(ctx, root, AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "ss", Policy: pol, PolicyARNs: arns})
+	res, err := e.sts.AssumeRole(ctx, admin, AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "ss", Policy: pol, PolicyARNs: arns})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -546,17 +576,17 @@ func TestAssumeRoleSessionPolicies(t *testing.T) {
 	if id.SessionPolicy != pol || len(id.SessionPolicyARNs) != 1 || !id.HasSessionPolicy() {
 		t.Fatalf("session %+v", id)
 	}
-	_, err = e.sts.AssumeRole(ctx, root, AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "ss", Policy: `{"Statement":[]`})
+	_, err = e.sts.AssumeRole(ctx, admin, AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "ss", Policy: `{"Statement":[]`})
 	wantCode(t, err, iam.CodeMalformedPolicyDocument, "")
-	_, err = e.sts.AssumeRole(ctx, root, AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "ss", Policy: strings.Repeat(" ", 2049)})
+	_, err = e.sts.AssumeRole(ctx, admin, AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "ss", Policy: strings.Repeat(" ", 2049)})
 	wantCode(t, err, iam.CodeValidationError, "2048")
 	many := make([]string, 11)
 	for i := range many {
 		many[i] = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 	}
-	_, err = e.sts.AssumeRole(ctx, root, AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "ss", PolicyARNs: many})
+	_, err = e.sts.AssumeRole(ctx, admin, AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "ss", PolicyARNs: many})
 	wantCode(t, err, iam.CodeValidationError, "less than or equal to 10")
-	_, err = e.sts.AssumeRole(ctx, root, AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "ss", PolicyARNs: []string{"arn:aws:s3:::bucket"}})
+	_, err = e.sts.AssumeRole(ctx, admin, AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "ss", PolicyARNs: []string{"arn:aws:s3:::bucket"}})
 	wantCode(t, err, CodeInvalidParameterValue, "arn:aws:s3:::bucket")
 }
 
@@ -612,7 +642,8 @@ func TestAssumeRolePackedPolicyLimit(t *testing.T) {
 		size += len(k) + len(v)
 	}
 	in := AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "big", Policy: pol, Tags: tags}
-	res, err := e.sts.AssumeRole(t.Context(), rootOf(acct1), in)
+	admin := e.admin(acct1)
+	res, err := e.sts.AssumeRole(t.Context(), admin, in)
 	if err != nil {
 		t.Fatalf("at the limit (%d bytes, %d tags): %v", size, len(tags), err)
 	}
@@ -621,6 +652,38 @@ func TestAssumeRolePackedPolicyLimit(t *testing.T) {
 	}
 	e.session(res.Credentials)
 	in.Tags = append(in.Tags, iam.Tag{Key: "z", Value: ""})
-	_, err = e.sts.AssumeRole(t.Context(), rootOf(acct1), in)
+	_, err = e.sts.AssumeRole(t.Context(), admin, in)
 	wantCode(t, err, CodePackedPolicyTooLarge, "Packed policy consumes 101% of allotted space")
+}
+
+// The root may not assume a role, neither with its long-term key nor from
+// a GetSessionToken session (whose principal is the root too), even when
+// the trust policy names the account; a GetFederationToken session may
+// call no STS operation but GetCallerIdentity.
+func TestAssumeRoleRefusesRootAndFederatedUsers(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := t.Context()
+	r := e.role(acct1, "by-account", trustDoc(acct1, `"sts:AssumeRole"`, ""), 0)
+	rootSession := e.session(mustCreds(e.sts.GetSessionToken(ctx, rootOf(acct1), GetSessionTokenInput{})))
+	fed, err := e.sts.GetFederationToken(ctx, e.admin(acct1), GetFederationTokenInput{Name: "fed",
+		Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fedSession := e.session(fed.Credentials)
+	for _, tc := range []struct {
+		name   string
+		caller *iam.Identity
+		msg    string
+	}{
+		{"root key", rootOf(acct1), "Roles may not be assumed by root accounts."},
+		{"root session", rootSession, "Roles may not be assumed by root accounts."},
+		{"federated user", fedSession, "User: " + fedSession.ARN + " is not authorized to perform: sts:AssumeRole on resource: " + r.ARN},
+	} {
+		_, err := e.sts.AssumeRole(ctx, tc.caller, AssumeRoleInput{RoleARN: r.ARN, RoleSessionName: "s1"})
+		wantExact(t, err, iam.CodeAccessDenied, tc.msg)
+	}
+	if r, err := e.iam.GetRole(ctx, acct1, "by-account"); err != nil || !r.LastUsedAt.IsZero() {
+		t.Fatalf("refused calls recorded a last use: %v %v", r.LastUsedAt, err)
+	}
 }
