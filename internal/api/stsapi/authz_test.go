@@ -70,10 +70,11 @@ func TestRoleSessionPermissions(t *testing.T) {
 	ctx := t.Context()
 	createRole(t, env, "admin", trust(env.AccountID, ""))
 	roleARN := "arn:aws:iam::" + env.AccountID + ":role/admin"
+	as, _ := assumer(t, env)
 	putRolePolicy(t, env, "admin", "all-iam", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"}]}`)
 
 	// The role's policies apply to its sessions.
-	full, err := env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("full")})
+	full, err := as.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("full")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +84,7 @@ func TestRoleSessionPermissions(t *testing.T) {
 	}
 
 	// A session policy narrows them.
-	narrow, err := env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("narrow"),
+	narrow, err := as.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("narrow"),
 		Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}`)})
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +102,7 @@ func TestRoleSessionPermissions(t *testing.T) {
 		"Condition":{"DateLessThan":{"aws:TokenIssueTime":"`+env.Now().UTC().Format(time.RFC3339)+`"}}}]}`)
 	_, err = fullIAM.ListRoles(ctx, &awsiam.ListRolesInput{})
 	apiError(t, err, "AccessDenied", "iam:ListRoles")
-	fresh, err := env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("fresh")})
+	fresh, err := as.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("fresh")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +130,8 @@ func TestSessionTokenWithoutMFACannotCallIAM(t *testing.T) {
 	}
 }
 
-// A second account's root assumes a role of the first that trusts it.
+// A second account's user assumes a role of the first that trusts its
+// account.
 func TestAssumeRoleCrossAccount(t *testing.T) {
 	env := servertest.Start(t)
 	ctx := t.Context()
@@ -147,8 +149,22 @@ func TestAssumeRoleCrossAccount(t *testing.T) {
 	}
 	shared := createRole(t, env, "shared", trust(other, ""))
 	private := createRole(t, env, "private", trust(env.AccountID, ""))
-	otherRoot := env.STSAs(t, keyID, secret, "")
-	out, err := otherRoot.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(shared), RoleSessionName: aws.String("x-acct")})
+	// The other account's user "ops", allowed sts:AssumeRole by its own
+	// policy (the root may not assume roles).
+	otherIAM := env.IAMAs(t, keyID, secret)
+	if _, err := otherIAM.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("ops")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := otherIAM.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("ops"), PolicyName: aws.String("assume"),
+		PolicyDocument: aws.String(servertest.AssumerPolicy)}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := otherIAM.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("ops")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherUser := env.STSAs(t, aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey), "")
+	out, err := otherUser.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(shared), RoleSessionName: aws.String("x-acct")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,6 +175,6 @@ func TestAssumeRoleCrossAccount(t *testing.T) {
 	if aws.ToString(who.Account) != env.AccountID || aws.ToString(who.Arn) != "arn:aws:sts::"+env.AccountID+":assumed-role/shared/x-acct" {
 		t.Fatalf("cross-account session %+v", who)
 	}
-	_, err = otherRoot.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(private), RoleSessionName: aws.String("x-acct")})
-	apiError(t, err, "AccessDenied", "arn:aws:iam::"+other+":root is not authorized to perform: sts:AssumeRole on resource: "+private)
+	_, err = otherUser.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(private), RoleSessionName: aws.String("x-acct")})
+	apiError(t, err, "AccessDenied", "arn:aws:iam::"+other+":user/ops is not authorized to perform: sts:AssumeRole on resource: "+private)
 }

@@ -79,8 +79,9 @@ func TestGetFederationToken(t *testing.T) {
 	}
 	// Neither may a role session federate.
 	roleARN := createRole(t, env, "r", trust(env.AccountID, ""))
+	as, _ := assumer(t, env)
 	putRolePolicy(t, env, "r", "fed", allowFederation)
-	rs, err := env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("s1")})
+	rs, err := as.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("s1")})
 	if err != nil {
 		t.Fatal(err)
 	}

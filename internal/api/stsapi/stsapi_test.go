@@ -36,6 +36,14 @@ func trust(principal, condition string) string {
 	return doc + `}]}`
 }
 
+// assumer is the STS client of the IAM user "assumer", allowed
+// sts:AssumeRole on every role (the root may not assume roles), and its ARN.
+func assumer(t *testing.T, env *servertest.Env) (*sts.Client, string) {
+	t.Helper()
+	keyID, secret := env.CreateAssumerWithKey(t, "assumer")
+	return env.STSAs(t, keyID, secret, ""), "arn:aws:iam::" + env.AccountID + ":user/assumer"
+}
+
 func createRole(t *testing.T, env *servertest.Env, name, doc string) string {
 	t.Helper()
 	out, err := env.IAM().CreateRole(t.Context(), &awsiam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(doc)})
@@ -159,17 +167,18 @@ func TestGetSessionTokenCredentials(t *testing.T) {
 	apiError(t, err, "ExpiredToken", "The security token included in the request is expired")
 }
 
-func TestAssumeRoleAsRoot(t *testing.T) {
+func TestAssumeRoleAsUser(t *testing.T) {
 	env := servertest.Start(t)
 	ctx := t.Context()
 	roleARN := createRole(t, env, "deploy", trust(env.AccountID, ""))
-	out, err := env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{
+	as, _ := assumer(t, env)
+	out, err := as.AssumeRole(ctx, &sts.AssumeRoleInput{
 		RoleArn: aws.String(roleARN), RoleSessionName: aws.String("ci-42"), DurationSeconds: aws.Int32(900),
 		Tags: []ststypes.Tag{{Key: aws.String("team"), Value: aws.String("ops")}},
 	})
 	// The trust policy does not allow sts:TagSession.
 	apiError(t, err, "AccessDenied", "sts:TagSession")
-	out, err = env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{
+	out, err = as.AssumeRole(ctx, &sts.AssumeRoleInput{
 		RoleArn: aws.String(roleARN), RoleSessionName: aws.String("ci-42"), DurationSeconds: aws.Int32(900),
 		Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:List*","Resource":"*"}]}`),
 	})
@@ -215,31 +224,60 @@ func TestAssumeRoleAsRoot(t *testing.T) {
 func TestAssumeRoleRefused(t *testing.T) {
 	env := servertest.Start(t)
 	ctx := t.Context()
-	root := "arn:aws:iam::" + env.AccountID + ":root"
+	as, asARN := assumer(t, env)
 	other := createRole(t, env, "other-account", trust("210987654321", ""))
-	_, err := env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(other), RoleSessionName: aws.String("s1")})
-	apiError(t, err, "AccessDenied", "User: "+root+" is not authorized to perform: sts:AssumeRole on resource: "+other)
+	_, err := as.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(other), RoleSessionName: aws.String("s1")})
+	apiError(t, err, "AccessDenied", "User: "+asARN+" is not authorized to perform: sts:AssumeRole on resource: "+other)
 
 	missing := "arn:aws:iam::" + env.AccountID + ":role/missing"
-	_, err = env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(missing), RoleSessionName: aws.String("s1")})
+	_, err = as.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(missing), RoleSessionName: aws.String("s1")})
 	apiError(t, err, "AccessDenied", "on resource: "+missing)
 
 	vendor := createRole(t, env, "vendor", trust(env.AccountID, `{"StringEquals":{"sts:ExternalId":"ext-7"}}`))
-	_, err = env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(vendor), RoleSessionName: aws.String("s1")})
+	_, err = as.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(vendor), RoleSessionName: aws.String("s1")})
 	apiError(t, err, "AccessDenied", "sts:AssumeRole")
-	_, err = env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(vendor), RoleSessionName: aws.String("s1"), ExternalId: aws.String("ext-8")})
+	_, err = as.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(vendor), RoleSessionName: aws.String("s1"), ExternalId: aws.String("ext-8")})
 	apiError(t, err, "AccessDenied", "sts:AssumeRole")
-	if _, err := env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(vendor), RoleSessionName: aws.String("s1"), ExternalId: aws.String("ext-7")}); err != nil {
+	if _, err := as.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(vendor), RoleSessionName: aws.String("s1"), ExternalId: aws.String("ext-7")}); err != nil {
 		t.Fatalf("with the ExternalId: %v", err)
 	}
 
-	_, err = env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(vendor), RoleSessionName: aws.String("s1"),
+	_, err = as.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(vendor), RoleSessionName: aws.String("s1"),
 		ExternalId: aws.String("ext-7"), DurationSeconds: aws.Int32(7200)})
 	apiError(t, err, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
-	_, err = env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(vendor), RoleSessionName: aws.String("bad:name")})
+	_, err = as.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(vendor), RoleSessionName: aws.String("bad:name")})
 	apiError(t, err, "ValidationError", "roleSessionName")
-	_, err = env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(vendor), RoleSessionName: aws.String("s1"),
+	_, err = as.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(vendor), RoleSessionName: aws.String("s1"),
 		ExternalId: aws.String("ext-7"), ProvidedContexts: []ststypes.ProvidedContext{{
 			ProviderArn: aws.String("arn:aws:iam::aws:contextProvider/IdentityCenter"), ContextAssertion: aws.String("abcd")}}})
 	apiError(t, err, "InvalidParameterValue", "ProvidedContexts are not supported")
+}
+
+// AWS refuses AssumeRole to the root, with its long-term key or from one of
+// its GetSessionToken sessions, even when the trust policy names the account.
+func TestAssumeRoleRefusesRoot(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := t.Context()
+	roleARN := createRole(t, env, "deploy", trust(env.AccountID, ""))
+	_, err := env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("s1")})
+	apiError(t, err, "AccessDenied", "Roles may not be assumed by root accounts.")
+	var re smithy.APIError
+	if !errors.As(err, &re) || re.ErrorMessage() != "Roles may not be assumed by root accounts." {
+		t.Fatalf("message = %v", err)
+	}
+	sess, err := env.STS().GetSessionToken(ctx, &sts.GetSessionTokenInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = stsWith(t, env, sess.Credentials).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("s1")})
+	if !errors.As(err, &re) || re.ErrorCode() != "AccessDenied" || re.ErrorMessage() != "Roles may not be assumed by root accounts." {
+		t.Fatalf("from a root session: %v", err)
+	}
+	r, err := env.IAM().GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String("deploy")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Role.RoleLastUsed != nil && r.Role.RoleLastUsed.LastUsedDate != nil {
+		t.Fatalf("refused calls recorded a last use: %+v", r.Role.RoleLastUsed)
+	}
 }

@@ -58,9 +58,10 @@ func TestWebIdentitySessionCarriesClaims(t *testing.T) {
 	apiError(t, err, "AccessDenied", "iam:ListUsers")
 	// A plain AssumeRole session has no provider keys.
 	plainRole := createRole(t, env, "plain", trust(env.AccountID, ""))
+	as, _ := assumer(t, env)
 	putRolePolicy(t, env, "plain", "p", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*",
 		"Condition":{"Null":{"aws:FederatedProvider":"false"}}}]}`)
-	plain, err := env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(plainRole), RoleSessionName: aws.String("s1")})
+	plain, err := as.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(plainRole), RoleSessionName: aws.String("s1")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,8 @@ func TestAssumeRoleRecordsRegion(t *testing.T) {
 	env := servertest.Start(t)
 	ctx := t.Context()
 	roleARN := createRole(t, env, "regional", trust(env.AccountID, ""))
-	if _, err := env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("s1")},
+	as, _ := assumer(t, env)
+	if _, err := as.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("s1")},
 		func(o *sts.Options) { o.Region = "eu-west-3" }); err != nil {
 		t.Fatal(err)
 	}

@@ -446,3 +446,21 @@ next:
 	}
 	return out
 }
+
+// AssumerPolicy is the inline policy CreateAssumerWithKey gives its user:
+// sts:AssumeRole (with sts:TagSession and sts:SetSourceIdentity) on every
+// role.
+const AssumerPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"],"Resource":"*"}]}`
+
+// CreateAssumerWithKey creates the user name with an access key and
+// AssumerPolicy: the root may not assume roles (AWS refuses it), so tests
+// of role sessions assume them as such a user.
+func (e *Env) CreateAssumerWithKey(t testing.TB, name string) (accessKeyID, secretKey string) {
+	t.Helper()
+	keyID, secret := e.CreateUserWithKey(t, name)
+	if _, err := e.IAM().PutUserPolicy(context.Background(), &awsiam.PutUserPolicyInput{UserName: aws.String(name),
+		PolicyName: aws.String("assume-roles"), PolicyDocument: aws.String(AssumerPolicy)}); err != nil {
+		t.Fatalf("servertest: PutUserPolicy %s: %v", name, err)
+	}
+	return keyID, secret
+}
