@@ -174,13 +174,15 @@ func TestAuditRoleSession(t *testing.T) {
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Sid":"List","Effect":"Allow","Action":"iam:ListRoles","Resource":"*"}]}`)}); err != nil {
 		t.Fatal(err)
 	}
-	aout, err := env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + env.AccountID + ":role/ops"), RoleSessionName: aws.String("s1")})
+	// The root may not assume roles: a user allowed sts:AssumeRole does.
+	dkid, dsecret := env.CreateAssumerWithKey(t, "deployer")
+	aout, err := env.STSAs(t, dkid, dsecret, "").AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + env.AccountID + ":role/ops"), RoleSessionName: aws.String("s1")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ev := oneEvent(t, env, aout.ResultMetadata, nil)
 	roleARN := "arn:aws:iam::" + env.AccountID + ":role/ops"
-	if ev.Action != "sts:AssumeRole" || ev.Status != 200 || ev.PrincipalARN != "arn:aws:iam::"+env.AccountID+":root" ||
+	if ev.Action != "sts:AssumeRole" || ev.Status != 200 || ev.PrincipalARN != "arn:aws:iam::"+env.AccountID+":user/deployer" ||
 		ev.Decision != store.AuditAllow || len(ev.Resources) != 1 || ev.Resources[0] != roleARN {
 		t.Errorf("AssumeRole: %+v", ev)
 	}
