@@ -68,7 +68,9 @@ func TestScenarioPrincipals(t *testing.T) {
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"` + arn("root") + `"},"Action":"sts:AssumeRole"}}`)}))
 	must[*awsiam.PutRolePolicyOutput](t)(root.PutRolePolicy(ctx, &awsiam.PutRolePolicyInput{RoleName: aws.String("deploy"), PolicyName: aws.String("roles"),
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["iam:ListRoles","iam:GetRole"],"Resource":"*"}}`)}))
-	as := must[*sts.AssumeRoleOutput](t)(env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(arn("role/ops/deploy")), RoleSessionName: aws.String("ci")}))
+	// The root may not assume roles: a user allowed sts:AssumeRole does.
+	dkid, dsecret := env.CreateAssumerWithKey(t, "deployer")
+	as := must[*sts.AssumeRoleOutput](t)(env.STSAs(t, dkid, dsecret, "").AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(arn("role/ops/deploy")), RoleSessionName: aws.String("ci")}))
 	role := env.IAMWithToken(t, *as.Credentials.AccessKeyId, *as.Credentials.SecretAccessKey, *as.Credentials.SessionToken)
 	session := "arn:aws:sts::" + acct + ":assumed-role/deploy/ci"
 

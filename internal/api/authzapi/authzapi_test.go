@@ -270,7 +270,9 @@ func TestCheckForwardedRequest(t *testing.T) {
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::shared/*"}}`)}); err != nil {
 		t.Fatal(err)
 	}
-	as, err := env.STS().AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + acct + ":role/reader"), RoleSessionName: aws.String("job")})
+	// The root may not assume roles: a user allowed sts:AssumeRole does.
+	jkid, jsecret := env.CreateAssumerWithKey(t, "scheduler")
+	as, err := env.STSAs(t, jkid, jsecret, "").AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + acct + ":role/reader"), RoleSessionName: aws.String("job")})
 	if err != nil {
 		t.Fatal(err)
 	}
