@@ -41,6 +41,13 @@ INLINE_POLICY = json.dumps({
     "Statement": [{"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}],
 })
 
+# The root may not assume roles (AWS: "Roles may not be assumed by root accounts."): users do, allowed by this.
+ASSUME_POLICY = json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
+})
+ROOT_ASSUME_DENIED = "Roles may not be assumed by root accounts."
+
 
 def trust_policy(account):
     return json.dumps({
@@ -79,6 +86,15 @@ def save(key, fn):
     def check(ctx, r):
         ctx.vars[key] = fn(r)
     return check
+
+
+def error_of(call):
+    """Runs call, which must fail with an AWS error, and returns that error's Code and Message."""
+    try:
+        call()
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]
+    raise AssertionError("succeeded, want an error")
 
 
 def names(items, key):
@@ -158,8 +174,11 @@ STEPS = [
     Step("create-instance-profile", lambda c: c.iam.create_instance_profile(InstanceProfileName=PROFILE)),
     Step("add-role-to-instance-profile", lambda c: c.iam.add_role_to_instance_profile(InstanceProfileName=PROFILE, RoleName=ROLE),
          needs=["create-role", "create-instance-profile"]),
-    Step("assume-role", lambda c: c.sts.assume_role(RoleArn=f"arn:aws:iam::{c.account}:role/{ROLE}", RoleSessionName="e2e"),
-         lambda c, r: expect(r["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{c.account}:assumed-role/{ROLE}/e2e", f"assumed {r}"),
+    Step("put-user-assume-policy", lambda c: c.iam.put_user_policy(UserName=USER, PolicyName="assume", PolicyDocument=ASSUME_POLICY),
+         needs=["create-user"]),
+    Step("root-assume-role-denied", lambda c: error_of(lambda: c.sts.assume_role(
+        RoleArn=f"arn:aws:iam::{c.account}:role/{ROLE}", RoleSessionName="e2e")),
+         lambda c, r: expect(r["Code"] == "AccessDenied" and r["Message"] == ROOT_ASSUME_DENIED, f"error {r}"),
          needs=["create-role"]),
 
     # Access keys: the user signs requests of its own.
@@ -174,6 +193,9 @@ STEPS = [
          needs=["create-access-key"]),
     Step("user-create-user-denied", lambda c: c.as_user("iam").create_user(UserName=PREFIX + "mallory"),
          error="AccessDenied", needs=["create-access-key"]),
+    Step("assume-role", lambda c: c.as_user("sts").assume_role(RoleArn=f"arn:aws:iam::{c.account}:role/{ROLE}", RoleSessionName="e2e"),
+         lambda c, r: expect(r["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{c.account}:assumed-role/{ROLE}/e2e", f"assumed {r}"),
+         needs=["create-role", "create-access-key", "put-user-assume-policy"]),
     Step("deactivate-access-key", lambda c: c.iam.update_access_key(UserName=USER, AccessKeyId=c.vars["user_key"][0], Status="Inactive"),
          needs=["create-access-key"]),
     Step("inactive-key-refused", lambda c: c.as_user("sts").get_caller_identity(), error="InvalidClientTokenId",
@@ -199,6 +221,8 @@ STEPS = [
     Step("delete-role", lambda c: c.iam.delete_role(RoleName=ROLE), needs=["create-role"]),
     Step("delete-user-policy", lambda c: c.iam.delete_user_policy(UserName=USER, PolicyName="inline"),
          needs=["put-user-policy"]),
+    Step("delete-user-assume-policy", lambda c: c.iam.delete_user_policy(UserName=USER, PolicyName="assume"),
+         needs=["put-user-assume-policy"]),
     Step("detach-user-policy", lambda c: c.iam.detach_user_policy(UserName=USER, PolicyArn=c.vars["policy_arn"]),
          needs=["attach-user-policy"]),
     Step("detach-group-policy", lambda c: c.iam.detach_group_policy(GroupName=GROUP, PolicyArn=c.vars["policy_arn"]),
@@ -703,17 +727,23 @@ STS_STEPS = [
     Step("s-cli-federation-token-bad-name", lambda c: c.cli("sts", "get-federation-token", "--name", "e2e fed"),
          error="ValidationError"),
     Step("s-create-role", lambda c: c.iam.create_role(RoleName=S_ROLE, AssumeRolePolicyDocument=trust_policy(c.account))),
-    Step("s-cli-assume-role", lambda c: c.cli("sts", "assume-role", "--role-arn", f"arn:aws:iam::{c.account}:role/{S_ROLE}",
-                                              "--role-session-name", "e2e-cli", "--duration-seconds", "900",
-                                              "--policy", S_SESSION_POLICY),
-         lambda c, r: expect(r["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{c.account}:assumed-role/{S_ROLE}/e2e-cli"
-                             and r["AssumedRoleUser"]["AssumedRoleId"].startswith("AROA")
-                             and r["AssumedRoleUser"]["AssumedRoleId"].endswith(":e2e-cli")
-                             and r["PackedPolicySize"] > 0, f"assumed {r}"),
+    Step("s-cli-assume-role-root-denied", lambda c: error_of(lambda: c.cli(
+        "sts", "assume-role", "--role-arn", f"arn:aws:iam::{c.account}:role/{S_ROLE}", "--role-session-name", "e2e-cli")),
+         lambda c, r: expect(r["Code"] == "AccessDenied" and ROOT_ASSUME_DENIED in r["Message"], f"error {r}"),
          needs=["s-create-role"]),
     Step("s-cli-assume-role-denied", lambda c: c.cli("sts", "assume-role", "--role-arn", f"arn:aws:iam::{c.account}:role/{S_ROLE}",
                                                      "--role-session-name", "e2e-cli", creds=c.vars["s_key"]),
          error="AccessDenied", needs=["s-create-role", "s-create-access-key"]),
+    Step("s-put-user-assume-policy", lambda c: c.iam.put_user_policy(UserName=S_USER, PolicyName="assume", PolicyDocument=ASSUME_POLICY),
+         needs=["s-create-user"]),
+    Step("s-cli-assume-role", lambda c: c.cli("sts", "assume-role", "--role-arn", f"arn:aws:iam::{c.account}:role/{S_ROLE}",
+                                              "--role-session-name", "e2e-cli", "--duration-seconds", "900",
+                                              "--policy", S_SESSION_POLICY, creds=c.vars["s_key"]),
+         lambda c, r: expect(r["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{c.account}:assumed-role/{S_ROLE}/e2e-cli"
+                             and r["AssumedRoleUser"]["AssumedRoleId"].startswith("AROA")
+                             and r["AssumedRoleUser"]["AssumedRoleId"].endswith(":e2e-cli")
+                             and r["PackedPolicySize"] > 0, f"assumed {r}"),
+         needs=["s-create-role", "s-create-access-key", "s-put-user-assume-policy"]),
     Step("s-cli-get-federation-token", lambda c: c.cli("sts", "get-federation-token", "--name", "e2e-fed",
                                                        "--policy", S_SESSION_POLICY, creds=c.vars["s_key"]),
          lambda c, r: (expect(r["FederatedUser"]["Arn"] == f"arn:aws:sts::{c.account}:federated-user/e2e-fed"
@@ -747,6 +777,8 @@ STS_STEPS = [
          needs=["s-create-access-key"]),
     Step("s-delete-user-policy", lambda c: c.iam.delete_user_policy(UserName=S_USER, PolicyName="fed"),
          needs=["s-put-user-policy"]),
+    Step("s-delete-user-assume-policy", lambda c: c.iam.delete_user_policy(UserName=S_USER, PolicyName="assume"),
+         needs=["s-put-user-assume-policy"]),
     Step("s-delete-user", lambda c: c.iam.delete_user(UserName=S_USER), needs=["s-create-user"]),
 ]
 STEPS += STS_STEPS
