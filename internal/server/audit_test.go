@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/iamd/iamd/authzclient"
@@ -241,8 +242,13 @@ func TestAuditLastUsedFromEvents(t *testing.T) {
 	}
 	// A failed signature is not a use.
 	env.Advance(time.Hour)
-	if _, err := env.IAMAs(t, akid, "x"+secret[1:]).ListUsers(ctx, &awsiam.ListUsersInput{}); err == nil {
-		t.Fatal("wrong secret accepted")
+	wrong := "x" + secret[1:]
+	if wrong == secret { // the secret itself starts with x
+		wrong = "y" + secret[1:]
+	}
+	_, err = env.IAMAs(t, akid, wrong).ListUsers(ctx, &awsiam.ListUsersInput{})
+	if ae := (smithy.APIError)(nil); !errors.As(err, &ae) || ae.ErrorCode() != "SignatureDoesNotMatch" {
+		t.Fatalf("wrong secret: error %v, want SignatureDoesNotMatch", err)
 	}
 	lu2, err := env.IAM().GetAccessKeyLastUsed(ctx, &awsiam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String(akid)})
 	if err != nil {
